@@ -1,0 +1,1 @@
+//! nabla: exact symbolic partial derivatives.
