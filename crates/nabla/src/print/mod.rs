@@ -1,0 +1,106 @@
+//! Printers: text (valid nabla and SymPy input, read like SymPy's printer) and LaTeX.
+//!
+//! Both share one engine: a printer describes each node as a list of [`Piece`]s (literal text and
+//! child nodes), and [`render`] walks them with an explicit stack, so deep expressions print
+//! without recursion. A node that occurs again is copied from where it was first printed, so an
+//! expression that is small as a graph but huge as text (a derivative of a deep chain) prints at
+//! memory-copy speed.
+
+mod latex;
+mod order;
+mod text;
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+
+use crate::store::{Id, Store};
+
+pub use order::{compare_terms, sorted_factors, sorted_terms};
+
+/// A part of a node's printed form.
+pub(crate) enum Piece {
+    Text(Cow<'static, str>),
+    /// A child node; `true` prints it negated (only for numbers and products, whose sign is
+    /// taken over by a surrounding ` - `).
+    Node(Id, bool),
+}
+
+impl From<&'static str> for Piece {
+    fn from(s: &'static str) -> Piece {
+        Piece::Text(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for Piece {
+    fn from(s: String) -> Piece {
+        Piece::Text(Cow::Owned(s))
+    }
+}
+
+/// How one printer lays out a node.
+pub(crate) trait Layout {
+    fn layout(&self, store: &Store, id: Id, negated: bool, out: &mut Vec<Piece>);
+}
+
+struct Frame {
+    key: (Id, bool),
+    start: usize,
+    pieces: std::vec::IntoIter<Piece>,
+}
+
+pub(crate) fn render(store: &Store, root: Id, printer: &impl Layout) -> String {
+    let mut out: Vec<u8> = Vec::new();
+    let mut printed: FxHashMap<(Id, bool), (usize, usize)> = FxHashMap::default();
+    let mut stack: Vec<Frame> = Vec::new();
+    let push = |stack: &mut Vec<Frame>, key: (Id, bool), start: usize| {
+        let mut pieces = Vec::new();
+        printer.layout(store, key.0, key.1, &mut pieces);
+        stack.push(Frame {
+            key,
+            start,
+            pieces: pieces.into_iter(),
+        });
+    };
+    push(&mut stack, (root, false), 0);
+    while let Some(frame) = stack.last_mut() {
+        match frame.pieces.next() {
+            Some(Piece::Text(t)) => out.extend_from_slice(t.as_bytes()),
+            Some(Piece::Node(id, neg)) => match printed.get(&(id, neg)) {
+                Some(&(a, b)) => out.extend_from_within(a..b),
+                None => push(&mut stack, (id, neg), out.len()),
+            },
+            None => {
+                printed.insert(frame.key, (frame.start, out.len()));
+                stack.pop();
+            }
+        }
+    }
+    String::from_utf8(out).expect("printers write UTF-8")
+}
+
+/// The expression as text: valid nabla input and valid SymPy `parse_expr` input.
+///
+/// ```
+/// use nabla::{parse, print::to_text, Store};
+/// let mut s = Store::new();
+/// let e = parse(&mut s, "x^2 + 3*x*y - 2*y^2").unwrap();
+/// assert_eq!(to_text(&s, e), "x**2 + 3*x*y - 2*y**2");
+/// let f = parse(&mut s, "(x+1)^-1 + sqrt(x)/2").unwrap();
+/// assert_eq!(to_text(&s, f), "sqrt(x)/2 + 1/(x + 1)");
+/// ```
+pub fn to_text(store: &Store, id: Id) -> String {
+    render(store, id, &text::Text)
+}
+
+/// The expression as LaTeX.
+///
+/// ```
+/// use nabla::{parse, print::to_latex, Store};
+/// let mut s = Store::new();
+/// let e = parse(&mut s, "sin(x)/y + x^2").unwrap();
+/// assert_eq!(to_latex(&s, e), r"x^{2} + \frac{\sin\left(x\right)}{y}");
+/// ```
+pub fn to_latex(store: &Store, id: Id) -> String {
+    render(store, id, &latex::Latex)
+}
