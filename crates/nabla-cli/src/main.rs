@@ -1,1 +1,74 @@
-fn main() {}
+//! The `nabla` command: a thin layer over the nabla libraries that parses arguments, reads input,
+//! and prints results as text, LaTeX or JSON.
+//!
+//! Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.
+
+mod commands;
+mod failure;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  nabla diff \"x^2 + 3*x*y - 2*y^2\" x          # 2*x + 3*y
+  nabla diff \"x^2 + 3*x*y - 2*y^2\" x y        # 3 (mixed partial)
+  nabla diff \"sin(x)*y\" x --at x=0,y=2        # 2.0
+  nabla grad \"x^2 + 3*x*y - 2*y^2\"            # [2*x + 3*y, 3*x - 4*y]
+  nabla hessian \"x^2 + 3*x*y - 2*y^2\" --format latex
+  nabla jacobian \"x*y\" \"x + y\" --vars x,y
+  nabla eval \"sin(x)*y\" x=1 y=2
+  nabla expand \"(x + 1)^3\"
+  echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
+
+Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.";
+
+/// nabla: partial derivatives, exact and fast.
+#[derive(Parser)]
+#[command(name = "nabla", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Diff(commands::symbolic::DiffArgs),
+    Grad(commands::symbolic::GradArgs),
+    Jacobian(commands::symbolic::JacobianArgs),
+    Hessian(commands::symbolic::GradArgs),
+    Eval(commands::symbolic::EvalArgs),
+    Simplify(commands::symbolic::RewriteArgs),
+    Expand(commands::symbolic::RewriteArgs),
+    Batch(commands::batch::BatchArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { failure::USAGE } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Diff(a) => commands::symbolic::diff(a),
+        Command::Grad(a) => commands::symbolic::grad(a),
+        Command::Jacobian(a) => commands::symbolic::jacobian(a),
+        Command::Hessian(a) => commands::symbolic::hessian(a),
+        Command::Eval(a) => commands::symbolic::eval(a),
+        Command::Simplify(a) => commands::symbolic::rewrite(a, nabla::simplify::simplify),
+        Command::Expand(a) => commands::symbolic::rewrite(a, nabla::expand::expand),
+        Command::Batch(a) => commands::batch::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

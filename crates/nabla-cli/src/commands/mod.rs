@@ -1,0 +1,4 @@
+//! One module per family of subcommands.
+
+pub mod batch;
+pub mod symbolic;

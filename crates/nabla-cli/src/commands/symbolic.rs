@@ -1,0 +1,297 @@
+//! `diff`, `grad`, `jacobian`, `hessian`, `eval`, `simplify`, `expand`: symbolic results, or their
+//! values at a point with `--at`.
+
+use std::ffi::OsString;
+
+use clap::Args;
+use nabla::calculus;
+use nabla::eval::{evaluate_many, substitute};
+use nabla::print::{to_latex, to_text};
+use nabla::{Id, Store, Symbol};
+use rustc_hash::FxHashMap;
+use serde_json::json;
+
+use crate::failure::Failure;
+use crate::input;
+use crate::output::{self, Format};
+
+#[derive(Args)]
+pub struct Common {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Evaluate the result at a point, e.g. `--at x=1,y=2`.
+    #[arg(long, value_name = "x=1,y=2")]
+    pub at: Vec<String>,
+    /// Substitute into the result, e.g. `--subs x=2*t` (repeatable).
+    #[arg(long, value_name = "x=EXPR")]
+    pub subs: Vec<String>,
+}
+
+/// Differentiate an expression by one or more variables, left to right.
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The expression (`-` reads it from standard input).
+    pub expr: OsString,
+    /// Variables, applied left to right: `x y` is ∂²f/∂x∂y.
+    #[arg(required = true)]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// The gradient (or Hessian) of an expression.
+#[derive(Args)]
+pub struct GradArgs {
+    /// The expression (`-` reads it from standard input).
+    pub expr: OsString,
+    /// Variables (default: the free symbols sorted by name), e.g. `--vars x,y`.
+    #[arg(long, value_name = "x,y")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// The Jacobian of several expressions.
+#[derive(Args)]
+pub struct JacobianArgs {
+    /// The expressions, one per row.
+    #[arg(required = true)]
+    pub exprs: Vec<OsString>,
+    /// Variables (default: the free symbols of all expressions sorted by name).
+    #[arg(long, value_name = "x,y")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Evaluate an expression at a point.
+#[derive(Args)]
+pub struct EvalArgs {
+    /// The expression (`-` reads it from standard input).
+    pub expr: OsString,
+    /// Values, e.g. `x=1 y=2`.
+    pub bindings: Vec<String>,
+    /// Substitute first, e.g. `--subs x=2*t`.
+    #[arg(long, value_name = "x=EXPR")]
+    pub subs: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// Rewrite an expression (simplify or expand).
+#[derive(Args)]
+pub struct RewriteArgs {
+    /// The expression (`-` reads it from standard input).
+    pub expr: OsString,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+struct Parsed {
+    store: Store,
+    text: String,
+    root: Id,
+}
+
+fn parse_arg(arg: &OsString) -> Result<Parsed, Failure> {
+    let text = input::expression_text(arg)?;
+    let mut store = Store::new();
+    let root = input::expression(&mut store, &text)?;
+    Ok(Parsed { store, text, root })
+}
+
+/// Applies `--subs`, then evaluates at `--at` if given.
+fn finish(
+    store: &mut Store,
+    results: &mut [Id],
+    common: &Common,
+) -> Result<Option<(Vec<(Symbol, f64)>, Vec<f64>)>, Failure> {
+    let subs = input::substitutions(store, &common.subs)?;
+    if !subs.is_empty() {
+        for r in results.iter_mut() {
+            *r = substitute(store, *r, &subs);
+        }
+    }
+    if common.at.is_empty() {
+        return Ok(None);
+    }
+    let point = input::point(store, &common.at)?;
+    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
+    let values = evaluate_many(store, results, &bindings)
+        .map_err(|e| Failure::failed(format!("error: {e}")))?;
+    Ok(Some((point, values)))
+}
+
+pub fn diff(args: DiffArgs) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let vars: Vec<Symbol> = args
+        .vars
+        .iter()
+        .map(|v| input::variable(&mut store, v))
+        .collect::<Result<_, _>>()?;
+    let mut result = [store.diff_many(root, &vars)];
+    let at = finish(&mut store, &mut result, &args.common)?;
+    let names = output::names(&store, &vars);
+    match (args.common.format, at) {
+        (Format::Json, at) => {
+            let mut v = json!({"input": text, "vars": names, "result": to_text(&store, result[0]), "latex": to_latex(&store, result[0])});
+            if let Some((point, values)) = at {
+                v["at"] = output::point_json(&store, &point);
+                v["value"] = output::json_number(values[0]);
+            }
+            output::print_json(&v);
+        }
+        (_, Some((_, values))) => println!("{}", output::number_text(values[0])),
+        (Format::Latex, None) => println!("{}", to_latex(&store, result[0])),
+        (Format::Text, None) => println!("{}", to_text(&store, result[0])),
+    }
+    Ok(())
+}
+
+pub fn grad(args: GradArgs) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let vars = input::variables(&mut store, &args.vars, &[root])?;
+    let mut g = calculus::gradient(&mut store, root, &vars);
+    let at = finish(&mut store, &mut g, &args.common)?;
+    let names = output::names(&store, &vars);
+    match (args.common.format, at) {
+        (Format::Json, Some((point, values))) => output::print_json(&json!({
+            "method": "symbolic", "input": text, "at": output::point_json(&store, &point), "vars": names,
+            "gradient": values.iter().map(|&x| output::json_number(x)).collect::<Vec<_>>(),
+        })),
+        (Format::Json, None) => output::print_json(&json!({
+            "input": text, "vars": names,
+            "gradient": g.iter().map(|&d| to_text(&store, d)).collect::<Vec<_>>(),
+            "latex": g.iter().map(|&d| to_latex(&store, d)).collect::<Vec<_>>(),
+        })),
+        (_, Some((_, values))) => println!("{}", output::numbers_text(&values)),
+        (format, None) => println!("{}", output::list(&store, &g, format)),
+    }
+    Ok(())
+}
+
+fn matrix_command(
+    mut store: Store,
+    text: serde_json::Value,
+    vars: &[Symbol],
+    mut rows: Vec<Vec<Id>>,
+    common: &Common,
+    key: &str,
+) -> Result<(), Failure> {
+    let width = vars.len();
+    let mut flat: Vec<Id> = rows.concat();
+    let at = finish(&mut store, &mut flat, common)?;
+    for (r, chunk) in rows.iter_mut().zip(flat.chunks(width.max(1))) {
+        r.copy_from_slice(chunk);
+    }
+    let names = output::names(&store, vars);
+    let numbers = |values: &[f64]| -> Vec<Vec<f64>> {
+        values.chunks(width.max(1)).map(|c| c.to_vec()).collect()
+    };
+    match (common.format, at) {
+        (Format::Json, Some((point, values))) => {
+            let m: Vec<Vec<serde_json::Value>> = numbers(&values)
+                .iter()
+                .map(|r| r.iter().map(|&x| output::json_number(x)).collect())
+                .collect();
+            let mut v = json!({"method": "symbolic", "input": text, "at": output::point_json(&store, &point), "vars": names});
+            v[key] = json!(m);
+            output::print_json(&v);
+        }
+        (Format::Json, None) => {
+            let mut v = json!({"input": text, "vars": names});
+            v[key] = json!(
+                rows.iter()
+                    .map(|r| r.iter().map(|&d| to_text(&store, d)).collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            );
+            v["latex"] = json!(output::matrix(&store, &rows, Format::Latex));
+            output::print_json(&v);
+        }
+        (_, Some((_, values))) => println!("{}", output::number_matrix_text(&numbers(&values))),
+        (format, None) => println!("{}", output::matrix(&store, &rows, format)),
+    }
+    Ok(())
+}
+
+pub fn hessian(args: GradArgs) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let vars = input::variables(&mut store, &args.vars, &[root])?;
+    let h = calculus::hessian(&mut store, root, &vars);
+    matrix_command(store, json!(text), &vars, h, &args.common, "hessian")
+}
+
+pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
+    let mut store = Store::new();
+    let mut texts = Vec::new();
+    let mut roots = Vec::new();
+    for e in &args.exprs {
+        let text = input::expression_text(e)?;
+        roots.push(input::expression(&mut store, &text)?);
+        texts.push(text);
+    }
+    let vars = input::variables(&mut store, &args.vars, &roots)?;
+    let j = calculus::jacobian(&mut store, &roots, &vars);
+    matrix_command(store, json!(texts), &vars, j, &args.common, "jacobian")
+}
+
+pub fn eval(args: EvalArgs) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let subs = input::substitutions(&mut store, &args.subs)?;
+    let root = if subs.is_empty() {
+        root
+    } else {
+        substitute(&mut store, root, &subs)
+    };
+    let point = input::point(&mut store, &args.bindings)?;
+    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
+    let value = evaluate_many(&store, &[root], &bindings)
+        .map_err(|e| Failure::failed(format!("error: {e}")))?[0];
+    match args.format {
+        Format::Json => output::print_json(
+            &json!({"input": text, "at": output::point_json(&store, &point), "value": output::json_number(value)}),
+        ),
+        _ => println!("{}", output::number_text(value)),
+    }
+    if !value.is_finite() {
+        eprintln!(
+            "note: the value is {} (IEEE arithmetic: e.g. log of a negative number, or division by zero)",
+            output::number_text(value)
+        );
+    }
+    Ok(())
+}
+
+pub fn rewrite(args: RewriteArgs, how: fn(&mut Store, Id) -> Id) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let r = how(&mut store, root);
+    match args.format {
+        Format::Json => output::print_json(
+            &json!({"input": text, "result": to_text(&store, r), "latex": to_latex(&store, r)}),
+        ),
+        Format::Latex => println!("{}", to_latex(&store, r)),
+        Format::Text => println!("{}", to_text(&store, r)),
+    }
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! Printing results: text (valid nabla and SymPy input), LaTeX, or one JSON object for scripts.
+
+use nabla::number::format_float;
+use nabla::print::{to_latex, to_text};
+use nabla::{Id, Store, Symbol};
+use serde_json::{Value, json};
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Latex,
+    Json,
+}
+
+/// A number for JSON: finite floats as numbers, NaN and infinities as strings.
+pub fn json_number(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        json!(format_float(x))
+    }
+}
+
+pub fn number_text(x: f64) -> String {
+    format_float(x)
+}
+
+pub fn names(store: &Store, vars: &[Symbol]) -> Vec<String> {
+    vars.iter()
+        .map(|&v| store.symbol_name(v).to_string())
+        .collect()
+}
+
+pub fn point_json(store: &Store, point: &[(Symbol, f64)]) -> Value {
+    let mut m = serde_json::Map::new();
+    for &(s, v) in point {
+        m.insert(store.symbol_name(s).to_string(), json_number(v));
+    }
+    Value::Object(m)
+}
+
+/// A list of expressions as `[a, b]` (text) or a LaTeX column vector.
+pub fn list(store: &Store, items: &[Id], format: Format) -> String {
+    match format {
+        Format::Latex => matrix_latex(
+            &items
+                .iter()
+                .map(|&i| vec![to_latex(store, i)])
+                .collect::<Vec<_>>(),
+        ),
+        _ => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|&i| to_text(store, i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A matrix of expressions as `[[a, b], [c, d]]` (text) or a LaTeX `pmatrix`.
+pub fn matrix(store: &Store, rows: &[Vec<Id>], format: Format) -> String {
+    match format {
+        Format::Latex => matrix_latex(
+            &rows
+                .iter()
+                .map(|r| r.iter().map(|&i| to_latex(store, i)).collect())
+                .collect::<Vec<_>>(),
+        ),
+        _ => format!(
+            "[{}]",
+            rows.iter()
+                .map(|r| list(store, r, Format::Text))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn matrix_latex(rows: &[Vec<String>]) -> String {
+    let body: Vec<String> = rows.iter().map(|r| r.join(" & ")).collect();
+    format!(
+        "\\begin{{pmatrix}} {} \\end{{pmatrix}}",
+        body.join(" \\\\ ")
+    )
+}
+
+pub fn numbers_text(xs: &[f64]) -> String {
+    format!(
+        "[{}]",
+        xs.iter()
+            .map(|&x| number_text(x))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+pub fn number_matrix_text(rows: &[Vec<f64>]) -> String {
+    format!(
+        "[{}]",
+        rows.iter()
+            .map(|r| numbers_text(r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+pub fn print_json(v: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("JSON values serialise")
+    );
+}
