@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
+  nabla partials \"x^2 + 3*x*y - 2*y^2\"       # every first and second partial
   nabla diff \"x^2 + 3*x*y - 2*y^2\" x          # 2*x + 3*y
   nabla diff \"x^2 + 3*x*y - 2*y^2\" x y        # 3 (mixed partial)
   nabla diff \"sin(x)*y\" x --at x=0,y=2        # 2.0
@@ -36,6 +37,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Partials(commands::symbolic::GradArgs),
     Diff(commands::symbolic::DiffArgs),
     Grad(commands::symbolic::GradArgs),
     Jacobian(commands::symbolic::JacobianArgs),
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Partials(a) => commands::symbolic::partials(a),
         Command::Diff(a) => commands::symbolic::diff(a),
         Command::Grad(a) => commands::symbolic::grad(a),
         Command::Jacobian(a) => commands::symbolic::jacobian(a),

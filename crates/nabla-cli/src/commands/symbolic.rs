@@ -40,7 +40,7 @@ pub struct DiffArgs {
     pub common: Common,
 }
 
-/// The gradient (or Hessian) of an expression.
+/// The gradient, the Hessian, or (for `partials`) every first and second partial derivative.
 #[derive(Args)]
 pub struct GradArgs {
     /// The expression (`-` reads it from standard input).
@@ -292,6 +292,62 @@ pub fn rewrite(args: RewriteArgs, how: fn(&mut Store, Id) -> Id) -> Result<(), F
         ),
         Format::Latex => println!("{}", to_latex(&store, r)),
         Format::Text => println!("{}", to_text(&store, r)),
+    }
+    Ok(())
+}
+
+/// Every first and second partial, mixed ones in both orders, one per line.
+pub fn partials(args: GradArgs) -> Result<(), Failure> {
+    let Parsed {
+        mut store,
+        text,
+        root,
+    } = parse_arg(&args.expr)?;
+    let vars = input::variables(&mut store, &args.vars, &[root])?;
+    let names = output::names(&store, &vars);
+    let mut labels = Vec::new();
+    let mut results = Vec::new();
+    for (i, &v) in vars.iter().enumerate() {
+        labels.push(format!("∂f/∂{}", names[i]));
+        results.push(store.diff(root, v));
+    }
+    for (i, &v) in vars.iter().enumerate() {
+        for (j, &w) in vars.iter().enumerate() {
+            // diff(f, x, y) differentiates by x first; the usual notation writes that ∂²f/∂y∂x.
+            let label = if i == j {
+                format!("∂²f/∂{}²", names[i])
+            } else {
+                format!("∂²f/∂{}∂{}", names[j], names[i])
+            };
+            labels.push(label);
+            results.push(store.diff_many(root, &[v, w]));
+        }
+    }
+    let at = finish(&mut store, &mut results, &args.common)?;
+    if args.common.format == Format::Json {
+        let rows: Vec<serde_json::Value> = labels
+            .iter()
+            .zip(&results)
+            .enumerate()
+            .map(|(k, (l, &r))| {
+                let mut row = json!({"partial": l, "result": to_text(&store, r), "latex": to_latex(&store, r)});
+                if let Some((_, values)) = &at {
+                    row["value"] = output::json_number(values[k]);
+                }
+                row
+            })
+            .collect();
+        output::print_json(&json!({"input": text, "vars": names, "partials": rows}));
+        return Ok(());
+    }
+    println!("f = {}", to_text(&store, root));
+    for (k, (label, &r)) in labels.iter().zip(&results).enumerate() {
+        let shown = match (&at, args.common.format) {
+            (Some((_, values)), _) => output::number_text(values[k]),
+            (None, Format::Latex) => to_latex(&store, r),
+            (None, _) => to_text(&store, r),
+        };
+        println!("{label} = {shown}");
     }
     Ok(())
 }

@@ -1,0 +1,121 @@
+//! End-to-end tests of the `nabla` binary: what a user types, what they see, and exit codes.
+
+use assert_cmd::Command;
+
+const F: &str = "x^2 + 3*x*y - 2*y^2";
+
+fn nabla() -> Command {
+    Command::cargo_bin("nabla").expect("the nabla binary is built")
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = nabla().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn reference_example_end_to_end() {
+    assert_eq!(stdout_of(&["diff", F, "x"]), "2*x + 3*y\n");
+    assert_eq!(stdout_of(&["diff", F, "y"]), "3*x - 4*y\n");
+    assert_eq!(stdout_of(&["diff", F, "x", "y"]), "3\n");
+    assert_eq!(stdout_of(&["diff", F, "y", "x"]), "3\n");
+    assert_eq!(stdout_of(&["grad", F]), "[2*x + 3*y, 3*x - 4*y]\n");
+    assert_eq!(stdout_of(&["hessian", F]), "[[2, 3], [3, -4]]\n");
+    assert_eq!(stdout_of(&["grad", F, "--at", "x=1,y=2"]), "[8.0, -5.0]\n");
+    let partials = stdout_of(&["partials", F]);
+    assert!(
+        partials.contains("∂²f/∂y∂x = 3\n") && partials.contains("∂²f/∂x∂y = 3\n"),
+        "{partials}"
+    );
+}
+
+#[test]
+fn formats() {
+    assert_eq!(
+        stdout_of(&["diff", "sin(x)/y", "y", "--format", "latex"]),
+        "- \\frac{\\sin\\left(x\\right)}{y^{2}}\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["diff", F, "x", "--format", "json"])).unwrap();
+    assert_eq!(json["result"], "2*x + 3*y");
+    assert_eq!(json["latex"], "2 x + 3 y");
+    assert_eq!(json["vars"], serde_json::json!(["x"]));
+    assert_eq!(json["input"], F);
+}
+
+#[test]
+fn expression_from_standard_input() {
+    let out = nabla()
+        .args(["diff", "-", "x"])
+        .write_stdin("x^3\n")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "3*x**2\n");
+}
+
+#[test]
+fn eval_and_substitution() {
+    assert_eq!(stdout_of(&["eval", "x^2*y", "x=3", "y=2"]), "18.0\n");
+    assert_eq!(stdout_of(&["eval", "log(x)", "x=-1"]), "nan\n");
+    assert_eq!(stdout_of(&["eval", "1/x", "x=0"]), "oo\n");
+    assert_eq!(stdout_of(&["diff", "x^2", "x", "--subs", "x=2*t"]), "4*t\n");
+    assert_eq!(stdout_of(&["eval", "sin(x)", "x=pi/2"]), "1.0\n");
+}
+
+#[test]
+fn exit_codes_and_caret_reports() {
+    let out = nabla().args(["diff", "sinn(x)", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "error: unknown function `sinn`\n  | sinn(x)\n  | ^^^^\n  = help: did you mean `sin`?\n"
+    );
+    let out = nabla().args(["eval", "x + y", "x=1"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: no value given for `y`\n"
+    );
+    let out = nabla().args(["diff", "x", "2x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = nabla().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn batch_goes_on_past_bad_lines() {
+    let input = "{\"expr\": \"x^3\", \"wrt\": [\"x\"]}\nnot json\n{\"expr\": \"sin(\", \"wrt\": [\"x\"]}\n\n{\"expr\": \"x*y\", \"wrt\": [\"y\"]}\n";
+    let out = nabla().arg("batch").write_stdin(input).output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["result"], "3*x**2");
+    assert!(
+        lines[1]["error"].is_string()
+            && lines[2]["error"].is_string()
+            && lines[3]["error"].is_string()
+    );
+    assert_eq!(lines[4]["result"], "x");
+}
+
+#[test]
+fn batch_survives_invalid_utf8() {
+    let mut input = b"{\"expr\": \"x\xff\", \"wrt\": [\"x\"]}\n".to_vec();
+    input.extend_from_slice(b"{\"expr\": \"x^2\", \"wrt\": [\"x\"]}\n");
+    let out = nabla().arg("batch").write_stdin(input).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("error"));
+    assert_eq!(lines[1], "{\"result\":\"2*x\"}");
+}
