@@ -318,3 +318,59 @@ mod tests {
         assert!(s.derivatives.len() - before < 12);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use rustc_hash::FxHashMap;
+
+    use crate::eval::evaluate;
+    use crate::testing::expression;
+    use crate::{Store, parse};
+
+    fn value(s: &Store, f: crate::Id, at: &[(crate::Symbol, f64)]) -> f64 {
+        let b: FxHashMap<_, _> = at.iter().copied().collect();
+        evaluate(s, f, &b).unwrap()
+    }
+
+    /// Does `a` agree with `b` to a relative `tol` (both finite)?
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// ∂²f/∂x∂y = ∂²f/∂y∂x (Schwarz) at random points.
+        #[test]
+        fn mixed_partials_agree(e in expression(), px in 0.3f64..1.7, py in 0.3f64..1.7, pz in 0.3f64..1.7) {
+            let mut s = Store::new();
+            let f = parse(&mut s, &e).unwrap();
+            let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
+            let at = [(x, px), (y, py), (z, pz)];
+            let fxy = s.diff_many(f, &[x, y]);
+            let fyx = s.diff_many(f, &[y, x]);
+            let (a, b) = (value(&s, fxy, &at), value(&s, fyx, &at));
+            prop_assume!(a.is_finite() && b.is_finite() && a.abs() < 1e8);
+            prop_assert!(close(a, b, 1e-9), "{e}: {a} vs {b}");
+        }
+
+        /// The symbolic derivative matches a Richardson-extrapolated central difference.
+        #[test]
+        fn derivative_matches_finite_difference(e in expression(), px in 0.3f64..1.7, py in 0.3f64..1.7, pz in 0.3f64..1.7) {
+            let mut s = Store::new();
+            let f = parse(&mut s, &e).unwrap();
+            let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
+            let df = s.diff(f, x);
+            let at = |t: f64| [(x, t), (y, py), (z, pz)];
+            let exact = value(&s, df, &at(px));
+            let h = 1e-3;
+            let central = |h: f64| (value(&s, f, &at(px + h)) - value(&s, f, &at(px - h))) / (2.0 * h);
+            let (d1, d2) = (central(h), central(h / 2.0));
+            let richardson = (4.0 * d2 - d1) / 3.0;
+            // Trust the difference only where it is self-consistent (smooth, well-conditioned).
+            prop_assume!(exact.is_finite() && richardson.is_finite() && close(d1, d2, 1e-3));
+            prop_assert!(close(exact, richardson, 1e-5), "{e}: exact {exact}, numeric {richardson}");
+        }
+    }
+}

@@ -27,6 +27,8 @@ pub mod parse;
 pub mod print;
 pub mod simplify;
 pub mod store;
+#[cfg(test)]
+mod testing;
 
 pub use error::SpanError;
 pub use parse::parse;

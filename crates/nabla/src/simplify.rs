@@ -15,7 +15,7 @@ use crate::store::{Func, Id, Node, Store};
 /// for (input, want) in [
 ///     ("(x + 1)^2 - x^2 - 2*x", "1"),
 ///     ("sin(x)^2 + cos(x)^2 + y", "y + 1"),
-///     ("1/x + 1/y", "(x + y)/(x*y)"),
+///     ("1/x - 1/(x + 1)", "1/(x*(x + 1))"),
 /// ] {
 ///     let e = parse(&mut s, input).unwrap();
 ///     let r = simplify(&mut s, e);

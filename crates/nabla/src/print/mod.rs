@@ -104,3 +104,29 @@ pub fn to_text(store: &Store, id: Id) -> String {
 pub fn to_latex(store: &Store, id: Id) -> String {
     render(store, id, &latex::Latex)
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::to_text;
+    use crate::testing::expression;
+    use crate::{Store, parse};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        /// Printing and parsing again gives the very same expression (the same id).
+        #[test]
+        fn print_then_parse_is_identity(e in expression()) {
+            let mut s = Store::new();
+            let f = parse(&mut s, &e).unwrap();
+            let x = s.symbol_id("x");
+            for g in [f, s.diff(f, x)] {
+                let text = to_text(&s, g);
+                let again = parse(&mut s, &text).map_err(|err| TestCaseError::fail(err.render(&text)))?;
+                prop_assert_eq!(again, g, "{} printed as {}", e, text);
+            }
+        }
+    }
+}

@@ -174,6 +174,14 @@ fn product(store: &Store, factors: &[Id], negated: bool, out: &mut Vec<Piece>) {
     if count == 0 {
         return;
     }
+    // `1/(2*(x + 1))` would read back as `1/(2*x + 2)` (a number times a sum distributes), so a
+    // lone sum under a number is written `1/2/(x + 1)`, which reads back as this very product.
+    if let (Some(d), [(b, e)]) = (&den_number, denominator.as_slice()) {
+        if e.is_one() && matches!(store.node(*b), Node::Add(_)) {
+            out.extend([format!("/{d}/(").into(), Piece::Node(*b, false), ")".into()]);
+            return;
+        }
+    }
     out.push(if count == 1 { "/" } else { "/(" }.into());
     if let Some(d) = den_number {
         out.push(d.into());
