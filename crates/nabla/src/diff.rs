@@ -20,6 +20,9 @@ impl Store {
     /// assert_eq!(to_text(&s, dfdx), "2*x + 3*y");
     /// ```
     pub fn diff(&mut self, f: Id, var: Symbol) -> Id {
+        if !self.may_contain(f, var) {
+            return self.int(0);
+        }
         if let Some(&d) = self.derivatives.get(&(f, var)) {
             return d;
         }
@@ -41,7 +44,7 @@ impl Store {
         let mut stack = vec![root];
         let mut order = Vec::new();
         while let Some(id) = stack.pop() {
-            if self.derivatives.contains_key(&(id, var)) || !seen.insert(id) {
+            if !self.may_contain(id, var) || self.derivatives.contains_key(&(id, var)) || !seen.insert(id) {
                 continue;
             }
             order.push(id);
@@ -55,7 +58,10 @@ impl Store {
         order
     }
 
-    fn known_derivative(&self, id: Id, var: Symbol) -> Id {
+    fn known_derivative(&mut self, id: Id, var: Symbol) -> Id {
+        if !self.may_contain(id, var) {
+            return self.int(0);
+        }
         self.derivatives[&(id, var)]
     }
 
@@ -64,11 +70,13 @@ impl Store {
             Node::Number(_) | Node::Constant(_) => self.int(0),
             Node::Symbol(s) => self.int(i64::from(s == var)),
             Node::Add(terms) => {
-                let d = terms
-                    .iter()
-                    .map(|&t| self.known_derivative(t, var))
-                    .filter(|&d| !self.is_zero(d))
-                    .collect();
+                let mut d = Vec::new();
+                for &t in terms.iter() {
+                    let dt = self.known_derivative(t, var);
+                    if !self.is_zero(dt) {
+                        d.push(dt);
+                    }
+                }
                 self.add(d)
             }
             Node::Mul(factors) => {

@@ -113,6 +113,10 @@ pub enum Node {
     Call(Func, Box<[Id]>),
 }
 
+fn symbol_bit(s: Symbol) -> u64 {
+    1 << (s.0 % 64)
+}
+
 /// The arena of hash-consed expressions, plus the symbol table.
 ///
 /// ```
@@ -128,6 +132,9 @@ pub enum Node {
 pub struct Store {
     nodes: Vec<Node>,
     hashes: Vec<u64>,
+    /// Per node, a 64-bit Bloom filter of the symbols it contains (bit `symbol % 64`), so that
+    /// differentiation can skip whole subexpressions that cannot depend on the variable.
+    symbol_masks: Vec<u64>,
     table: HashTable<Id>,
     symbol_names: Vec<Box<str>>,
     symbol_ids: FxHashMap<Box<str>, Symbol>,
@@ -162,6 +169,11 @@ impl Store {
         }
     }
 
+    /// Whether `id` may contain the symbol `s` (false means it certainly does not).
+    pub fn may_contain(&self, id: Id, s: Symbol) -> bool {
+        self.symbol_masks[id.index()] & symbol_bit(s) != 0
+    }
+
     /// Stores `node` unless an equal node exists; returns the id either way.
     /// The caller guarantees `node` is in canonical form.
     pub fn intern(&mut self, node: Node) -> Id {
@@ -171,6 +183,13 @@ impl Store {
             return id;
         }
         let id = Id(u32::try_from(self.nodes.len()).expect("more than 2^32 expression nodes"));
+        let mask = match &node {
+            Node::Symbol(s) => symbol_bit(*s),
+            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => c.iter().fold(0, |m, c| m | self.symbol_masks[c.index()]),
+            Node::Pow(b, e) => self.symbol_masks[b.index()] | self.symbol_masks[e.index()],
+            Node::Number(_) | Node::Constant(_) => 0,
+        };
+        self.symbol_masks.push(mask);
         self.nodes.push(node);
         self.hashes.push(hash);
         let hashes = &self.hashes;
