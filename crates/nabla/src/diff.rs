@@ -44,7 +44,10 @@ impl Store {
         let mut stack = vec![root];
         let mut order = Vec::new();
         while let Some(id) = stack.pop() {
-            if !self.may_contain(id, var) || self.derivatives.contains_key(&(id, var)) || !seen.insert(id) {
+            if !self.may_contain(id, var)
+                || self.derivatives.contains_key(&(id, var))
+                || !seen.insert(id)
+            {
                 continue;
             }
             order.push(id);

@@ -491,10 +491,18 @@ impl Parser<'_, '_> {
         let missing = || SpanError::new("operator is missing an operand", span.clone());
         let right = self.operands.pop().ok_or_else(missing)?;
         if op == Op::Neg {
-            let v = self.finish(right.value);
-            let id = self.store.neg(v);
+            // Negation joins the product it heads, so `-(x - 1)*y` is the product (-1)(x - 1)y,
+            // not (1 - x)y: the way products print, and read back, with a leading minus.
+            let minus_one = self.store.int(-1);
+            let factors = match right.value {
+                Value::Product(mut f) => {
+                    f.insert(0, minus_one);
+                    f
+                }
+                other => vec![minus_one, self.finish(other)],
+            };
             self.operands.push(Operand {
-                value: Value::Expr(id),
+                value: Value::Product(factors),
                 span: span.start..right.span.end,
             });
             return Ok(());

@@ -185,7 +185,9 @@ impl Store {
         let id = Id(u32::try_from(self.nodes.len()).expect("more than 2^32 expression nodes"));
         let mask = match &node {
             Node::Symbol(s) => symbol_bit(*s),
-            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => c.iter().fold(0, |m, c| m | self.symbol_masks[c.index()]),
+            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => {
+                c.iter().fold(0, |m, c| m | self.symbol_masks[c.index()])
+            }
             Node::Pow(b, e) => self.symbol_masks[b.index()] | self.symbol_masks[e.index()],
             Node::Number(_) | Node::Constant(_) => 0,
         };
@@ -223,8 +225,14 @@ impl Store {
         self.symbol_ids.get(name).copied()
     }
 
+    /// A number node; a float that overflowed becomes `zoo` (and NaN becomes `nan`), so that
+    /// every stored number prints as something that reads back.
     pub fn number(&mut self, n: Number) -> Id {
-        self.intern(Node::Number(n))
+        match n {
+            Number::Float(x) if x.is_nan() => self.constant(Constant::NaN),
+            Number::Float(x) if x.is_infinite() => self.constant(Constant::ComplexInfinity),
+            n => self.intern(Node::Number(n)),
+        }
     }
 
     pub fn int(&mut self, n: i64) -> Id {
