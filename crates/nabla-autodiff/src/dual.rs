@@ -102,7 +102,7 @@ impl_real_via_chain!([T: Real] Dual<T>);
 /// let y = DualVec::<f64, 2>::variable(4.0, 1);
 /// let r = (x * x + y * y).sqrt();
 /// assert_eq!(r.re, 5.0);
-/// assert_eq!(r.eps, [0.6, 0.8]);
+/// assert!((r.eps[0] - 0.6).abs() < 1e-15 && (r.eps[1] - 0.8).abs() < 1e-15);
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct DualVec<T, const N: usize> {

@@ -81,10 +81,10 @@ impl FdOptions {
         if !(self.rel_noise >= 0.0 && self.rel_noise.is_finite()) {
             return invalid("rel_noise", "must be a finite number >= 0");
         }
-        if let Some(h) = self.initial_step {
-            if !(h > 0.0 && h.is_finite()) {
-                return invalid("initial_step", "must be a finite number greater than 0");
-            }
+        if let Some(h) = self.initial_step
+            && !(h > 0.0 && h.is_finite())
+        {
+            return invalid("initial_step", "must be a finite number greater than 0");
         }
         Ok(())
     }

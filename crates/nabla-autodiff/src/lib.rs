@@ -56,6 +56,8 @@ mod forward;
 mod hyperdual;
 mod real;
 pub mod reverse;
+#[cfg(test)]
+mod test_support;
 
 pub use dual::{Dual, DualVec};
 pub use error::Error;

@@ -140,3 +140,171 @@ where
     }
     out
 }
+
+#[cfg(test)]
+#[allow(clippy::needless_range_loop)] // index loops read best for matrix entries
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::finite_diff::{self, FdOptions};
+    use crate::test_support::{Expr, close, expr, point};
+    use crate::{Real, gradient_forward, gradient_forward_vec, hessian_forward, jvp};
+
+    const N: usize = 3;
+
+    fn vector_fn<T: Real>(e: &Expr, x: &[T]) -> Vec<T> {
+        vec![e.eval(x), e.eval(x) * x[0], x[1].sin() + e.eval(x)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn reverse_equals_forward_equals_finite_differences(e in expr(N), x in point(N)) {
+            let (yf, gf) = gradient_forward(|x| e.eval(x), &x);
+            let (yv, gv) = gradient_forward_vec::<f64, 2, _>(|x| e.eval(x), &x);
+            let (yr, gr) = gradient_reverse(|x| e.eval(x), &x);
+            let fd = finite_diff::gradient(|x| e.eval(x), &x, &FdOptions::default()).unwrap();
+            prop_assert_eq!(yf, e.eval(&x));
+            prop_assert_eq!(yv, yf);
+            prop_assert_eq!(yr, yf);
+            for i in 0..N {
+                prop_assert!(close(gr[i], gf[i], 1e-13), "∂{}: reverse {} forward {}", i, gr[i], gf[i]);
+                prop_assert!(close(gv[i], gf[i], 1e-13), "∂{}: DualVec {} Dual {}", i, gv[i], gf[i]);
+                let fd_gap = (fd.estimate[i] - gr[i]).abs();
+                prop_assert!(fd_gap <= fd.error[i] + 1e-14 * gr[i].abs(),
+                    "∂{}: fd {} ± {} vs AD {}", i, fd.estimate[i], fd.error[i], gr[i]);
+            }
+        }
+
+        #[test]
+        fn hessians_agree_and_are_symmetric(e in expr(N), x in point(N)) {
+            let hf = hessian_forward(|x| e.eval(x), &x);
+            let hr = hessian_reverse(|x| e.eval(x), &x);
+            let fd = finite_diff::hessian(|x| e.eval(x), &x, &FdOptions::default()).unwrap();
+            prop_assert_eq!(hf.value, hr.value);
+            for i in 0..N {
+                prop_assert!(close(hf.gradient[i], hr.gradient[i], 1e-13));
+                for j in 0..N {
+                    let (f, r) = (hf.hessian[i][j], hr.hessian[i][j]);
+                    prop_assert!(close(f, r, 1e-12), "H{}{}: hyper-dual {} vs forward-over-reverse {}", i, j, f, r);
+                    // Schwarz: forward-over-reverse computes the two mixed partials by different
+                    // sweeps, so their agreement is a real check.
+                    prop_assert!(close(r, hr.hessian[j][i], 1e-12), "H{}{} = {} vs H{}{} = {}", i, j, r, j, i, hr.hessian[j][i]);
+                    prop_assert!((fd.estimate[i][j] - f).abs() <= fd.error[i][j] + 1e-13 * f.abs(),
+                        "H{}{}: fd {} ± {} vs AD {}", i, j, fd.estimate[i][j], fd.error[i][j], f);
+                }
+            }
+        }
+
+        #[test]
+        fn replay_at_new_points_equals_recording_again(e in expr(N), x0 in point(N), x1 in point(N)) {
+            let mut tape = Recording::record_scalar(|x| e.eval(x), &x0);
+            let (y_replay, g_replay) = tape.gradient(&x1).unwrap();
+            let (y_fresh, g_fresh) = gradient_reverse(|x| e.eval(x), &x1);
+            prop_assert_eq!(y_replay, y_fresh);
+            prop_assert_eq!(g_replay, g_fresh);
+            // And back: the recording is not worn out by replays.
+            let (y0, _) = tape.gradient(&x0).unwrap();
+            prop_assert_eq!(y0, e.eval(&x0));
+        }
+
+        #[test]
+        fn jacobian_rows_are_vjps_and_columns_are_jvps(e in expr(N), x in point(N)) {
+            let (y, jac) = jacobian_reverse(|x| vector_fn(&e, x), &x);
+            prop_assert_eq!(&y, &vector_fn(&e, &x));
+            let w = [0.5, -2.0, 1.5];
+            let (_, wj) = vjp(|x| vector_fn(&e, x), &x, &w).unwrap();
+            for j in 0..N {
+                let mut v = [0.0; N];
+                v[j] = 1.0;
+                let (_, col) = jvp(|x| vector_fn(&e, x), &x, &v).unwrap();
+                let mut expected = 0.0;
+                for i in 0..3 {
+                    prop_assert!(close(jac[i][j], col[i], 1e-13));
+                    expected += w[i] * jac[i][j];
+                }
+                prop_assert!(close(wj[j], expected, 1e-12));
+            }
+            let fd = finite_diff::jacobian(|x| vector_fn(&e, x), &x, &FdOptions::default()).unwrap();
+            for i in 0..3 {
+                for j in 0..N {
+                    prop_assert!((fd.estimate[i][j] - jac[i][j]).abs() <= fd.error[i][j] + 1e-14 * jac[i][j].abs());
+                }
+            }
+        }
+
+        #[test]
+        fn hvp_matches_hessian_times_vector(e in expr(N), x in point(N), v in point(N)) {
+            let (y, g, hv) = hvp(|x| e.eval(x), &x, &v).unwrap();
+            let h = hessian_forward(|x| e.eval(x), &x);
+            prop_assert_eq!(y, h.value);
+            for i in 0..N {
+                let expected: f64 = (0..N).map(|j| h.hessian[i][j] * v[j]).sum();
+                prop_assert!(close(hv[i], expected, 1e-12), "{} vs {}", hv[i], expected);
+                prop_assert!(close(g[i], h.gradient[i], 1e-13));
+            }
+        }
+    }
+
+    #[test]
+    fn replay_freezes_control_flow() {
+        fn relu<T: Real>(x: &[T]) -> T {
+            if x[0] > T::zero() { x[0] } else { T::zero() }
+        }
+        let mut tape = Recording::record_scalar(relu, &[1.0]);
+        // Recorded on the positive branch: the replay keeps returning x.
+        assert_eq!(tape.gradient(&[-2.0]).unwrap(), (-2.0, vec![1.0]));
+        assert_eq!(gradient_reverse(relu, &[-2.0]), (0.0, vec![0.0]));
+    }
+
+    #[test]
+    fn wrong_lengths_are_errors() {
+        let mut tape = Recording::record_scalar(|x| x[0] * x[1], &[1.0, 2.0]);
+        assert!(matches!(
+            tape.gradient(&[1.0]),
+            Err(crate::Error::LengthMismatch { .. })
+        ));
+        assert!(tape.pullback(&[1.0, 2.0]).is_err());
+        assert!(hvp(|x| x[0], &[1.0], &[1.0, 2.0]).is_err());
+        assert!(vjp(|x| vec![x[0]], &[1.0], &[]).is_err());
+        let mut vector = Recording::record(|x| vec![x[0], x[0]], &[1.0]);
+        assert!(vector.gradient(&[1.0]).is_err());
+    }
+
+    #[test]
+    fn constant_outputs_and_inputs_as_outputs() {
+        let (y, jac) = jacobian_reverse(|x| vec![Var::from_f64(4.0), x[1]], &[1.0, 2.0]);
+        assert_eq!(y, vec![4.0, 2.0]);
+        assert_eq!(jac, vec![vec![0.0, 0.0], vec![0.0, 1.0]]);
+        assert_eq!(gradient_reverse(|_| Var::from_f64(1.0), &[]), (1.0, vec![]));
+    }
+
+    #[test]
+    fn recordings_nest() {
+        // The inner gradient runs its own recording while the outer one is active.
+        let outer = gradient_reverse(
+            |x| {
+                let (_, g) = gradient_reverse(|y| y[0] * y[0], &[3.0]);
+                x[0] * Var::from_f64(g[0])
+            },
+            &[2.0],
+        );
+        assert_eq!(outer, (12.0, vec![6.0]));
+    }
+
+    #[test]
+    #[should_panic(expected = "outside the recording")]
+    fn a_var_outliving_its_recording_is_caught() {
+        let mut escaped = None;
+        let _ = gradient_reverse(
+            |x| {
+                escaped = Some(x[0]);
+                x[0]
+            },
+            &[1.0],
+        );
+        let _ = gradient_reverse(|x| x[0] + escaped.unwrap(), &[1.0]);
+    }
+}
