@@ -2,7 +2,7 @@
 //! number of times.
 
 use super::Var;
-use super::tape::{Node, Op, Session, TapeScalar, with_tape};
+use super::tape::{Node, Op, Session, TapeData, TapeScalar, recycle};
 use crate::Real;
 use crate::error::{Error, check_len};
 
@@ -42,24 +42,44 @@ pub struct Recording<S: TapeScalar = f64> {
     output_values: Vec<S>,
 }
 
+impl<S: TapeScalar> Drop for Recording<S> {
+    fn drop(&mut self) {
+        recycle(TapeData {
+            id: 0,
+            ops: std::mem::take(&mut self.ops),
+            nodes: std::mem::take(&mut self.nodes),
+            values: std::mem::take(&mut self.values),
+            adjoints: std::mem::take(&mut self.adjoints),
+        });
+    }
+}
+
 impl<S: TapeScalar> Recording<S> {
     /// Records one evaluation of a vector function `f` at `x`.
     pub fn record<F>(f: F, x: &[S]) -> Self
     where
         F: FnOnce(&[Var<S>]) -> Vec<Var<S>>,
     {
-        let session = Session::<S>::begin();
-        let inputs: Vec<Var<S>> = with_tape(|t| x.iter().map(|&xi| Var::input(t, xi)).collect());
+        let mut session = Session::<S>::begin();
+        let inputs: Vec<Var<S>> = session.with(|t| x.iter().map(|&xi| Var::input(t, xi)).collect());
         let outputs = f(&inputs);
         let output_values = outputs.iter().map(|y| y.scalar()).collect();
-        let outputs = with_tape(|t| outputs.iter().map(|y| y.node_in(t)).collect());
+        let outputs = session.with(|t| outputs.iter().map(|y| y.node_in(t)).collect());
         let data = session.finish();
         let len = data.nodes.len();
+        let TapeData {
+            ops,
+            nodes,
+            values,
+            mut adjoints,
+            ..
+        } = data;
+        adjoints.resize(len, S::zero());
         Self {
-            ops: data.ops,
-            nodes: data.nodes,
-            values: Vec::new(),
-            adjoints: vec![S::zero(); len],
+            ops,
+            nodes,
+            values,
+            adjoints,
             n_inputs: x.len(),
             outputs,
             output_values,
@@ -106,9 +126,7 @@ impl<S: TapeScalar> Recording<S> {
     pub fn replay(&mut self, x: &[S]) -> Result<&[S], Error> {
         check_len("x", self.n_inputs, x.len())?;
         let len = self.nodes.len();
-        if self.values.len() != len {
-            self.values = vec![S::zero(); len];
-        }
+        self.values.resize(len, S::zero());
         self.values[1..=self.n_inputs].copy_from_slice(x);
         replay_ops(
             &self.ops,

@@ -16,7 +16,8 @@
 //! silently indexing the wrong tape. Recordings nest: starting one stashes the active tape and
 //! finishing it restores it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::ptr;
 use std::thread::LocalKey;
 
 use crate::Real;
@@ -46,8 +47,10 @@ pub(crate) struct Op<S> {
 
 /// The sweep half of a node: parents and the local partials ∂node/∂parent.
 ///
-/// A node with fewer than two parents points the spare ones at node 0, the sink, with partial 0;
-/// the sink's adjoint is never read, so the reverse sweep needs no branch on arity.
+/// A node with fewer than two parents points the spare ones at itself with partial 0: its own
+/// adjoint is never read again once the sweep has passed it, so the sweep needs no branch on
+/// arity, and unlike a shared dummy slot this creates no chain of read-modify-writes through one
+/// memory location.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Node<S> {
     pub(crate) parents: [u32; 2],
@@ -90,6 +93,10 @@ pub struct TapeData<S> {
     pub(crate) id: u32,
     pub(crate) ops: Vec<Op<S>>,
     pub(crate) nodes: Vec<Node<S>>,
+    /// Value and adjoint buffers of a [`Recording`](super::Recording), unused while recording
+    /// but recycled with the tape.
+    pub(crate) values: Vec<S>,
+    pub(crate) adjoints: Vec<S>,
 }
 
 impl<S: Real> TapeData<S> {
@@ -98,32 +105,31 @@ impl<S: Real> TapeData<S> {
             id: 0,
             ops: Vec::new(),
             nodes: Vec::new(),
+            values: Vec::new(),
+            adjoints: Vec::new(),
         }
     }
 
-    fn start(id: u32) -> Self {
-        let mut t = Self {
-            id,
-            ops: Vec::new(),
-            nodes: Vec::new(),
+    /// Clears the tape for recording `id`; node 0 is the sink.
+    fn start(&mut self, id: u32) {
+        self.id = id;
+        self.ops.clear();
+        self.nodes.clear();
+        let sink = Op {
+            kind: Kind::Const,
+            c: S::zero(),
         };
-        t.push(
-            Op {
-                kind: Kind::Const,
-                c: S::zero(),
-            },
-            [0, 0],
-            [S::zero(), S::zero()],
-        );
-        t
+        self.push(sink, [0, 0], [S::zero(), S::zero()]);
     }
 
-    /// Appends a node and returns its index.
+    /// Appends a node and returns its index. Parent 0 means "no parent": it is replaced by the
+    /// node itself (see [`Node`]).
     #[inline(always)]
     pub(crate) fn push(&mut self, op: Op<S>, parents: [u32; 2], partials: [S; 2]) -> u32 {
         let Ok(index) = u32::try_from(self.nodes.len()) else {
             panic!("a reverse-mode tape cannot hold more than 2^32 nodes");
         };
+        let parents = parents.map(|p| if p == 0 { index } else { p });
         self.ops.push(op);
         self.nodes.push(Node { parents, partials });
         index
@@ -134,7 +140,13 @@ mod sealed {
     use super::*;
 
     pub trait Sealed: Sized + 'static {
-        fn tape() -> &'static LocalKey<RefCell<TapeData<Self>>>;
+        /// The active recording of this thread (null: none). A `Cell` of a raw pointer needs no
+        /// destructor, so reaching it is a plain thread-local load: the hot path of every
+        /// `Var` operation.
+        fn active() -> &'static LocalKey<Cell<*mut TapeData<Self>>>;
+        /// Buffers of a finished recording kept for the next one, so that recording in a loop
+        /// neither reallocates nor page-faults.
+        fn spare() -> &'static LocalKey<RefCell<Option<TapeData<Self>>>>;
     }
 }
 
@@ -147,11 +159,17 @@ pub trait TapeScalar: Real + sealed::Sealed {}
 macro_rules! tape_scalar {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {
-            fn tape() -> &'static LocalKey<RefCell<TapeData<Self>>> {
+            fn active() -> &'static LocalKey<Cell<*mut TapeData<Self>>> {
                 thread_local! {
-                    static TAPE: RefCell<TapeData<$t>> = const { RefCell::new(TapeData::empty()) };
+                    static ACTIVE: Cell<*mut TapeData<$t>> = const { Cell::new(ptr::null_mut()) };
                 }
-                &TAPE
+                &ACTIVE
+            }
+            fn spare() -> &'static LocalKey<RefCell<Option<TapeData<Self>>>> {
+                thread_local! {
+                    static SPARE: RefCell<Option<TapeData<$t>>> = const { RefCell::new(None) };
+                }
+                &SPARE
             }
         }
         impl TapeScalar for $t {}
@@ -160,20 +178,47 @@ macro_rules! tape_scalar {
 
 tape_scalar!(f64, crate::Dual<f64>);
 
-/// Runs `f` on this thread's active tape for scalar `S`.
+/// Runs `f` on this thread's active tape for scalar `S`, or returns `None` if no recording is
+/// active.
 #[inline(always)]
-pub(crate) fn with_tape<S: TapeScalar, R>(f: impl FnOnce(&mut TapeData<S>) -> R) -> R {
-    S::tape().with(|t| f(&mut t.borrow_mut()))
+pub(crate) fn with_tape<S: TapeScalar, R>(f: impl FnOnce(&mut TapeData<S>) -> R) -> Option<R> {
+    let p = S::active().with(Cell::get);
+    // SAFETY: a non-null pointer was set by the live `Session` that owns the boxed `TapeData`,
+    // and is reset before that box is moved or dropped. No other reference to it exists while
+    // `f` runs: sessions hand it out only here, and every `f` is crate code that neither calls
+    // user code nor re-enters `with_tape`. The pointer is thread-local and `Var` holds no
+    // reference, so no other thread can reach it.
+    unsafe { p.as_mut() }.map(f)
+}
+
+/// Gives a finished recording's buffers back for reuse by the next recording on this thread.
+pub(crate) fn recycle<S: TapeScalar>(mut data: TapeData<S>) {
+    data.ops.clear();
+    data.nodes.clear();
+    data.values.clear();
+    data.adjoints.clear();
+    let _ = S::spare().try_with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare
+            .as_ref()
+            .is_none_or(|s| s.nodes.capacity() < data.nodes.capacity())
+        {
+            *spare = Some(data);
+        }
+    });
 }
 
 thread_local! {
-    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
 
-/// An active recording on this thread. Dropping it (also on unwinding) restores whatever
+/// An active recording on this thread. Dropping it (also on unwinding) re-activates whatever
 /// recording was active before, so recordings nest.
 pub(crate) struct Session<S: TapeScalar> {
-    previous: Option<TapeData<S>>,
+    /// From `Box::into_raw`; owned by the session and only ever reached through this pointer
+    /// (here and via `with_tape`), never through a `Box` while it is active.
+    data: *mut TapeData<S>,
+    previous: *mut TapeData<S>,
 }
 
 impl<S: TapeScalar> Session<S> {
@@ -184,25 +229,37 @@ impl<S: TapeScalar> Session<S> {
             n.set(id.checked_add(1).unwrap_or(1));
             id
         });
-        let previous = with_tape(|t: &mut TapeData<S>| std::mem::replace(t, TapeData::start(id)));
-        Self {
-            previous: Some(previous),
-        }
+        let spare = S::spare().with(|s| s.borrow_mut().take());
+        let mut data = Box::new(spare.unwrap_or(TapeData::empty()));
+        data.start(id);
+        let data = Box::into_raw(data);
+        let previous = S::active().with(|a| a.replace(data));
+        Self { data, previous }
+    }
+
+    /// Runs `f` on the session's tape (which is this thread's active one).
+    pub(crate) fn with<R>(&mut self, f: impl FnOnce(&mut TapeData<S>) -> R) -> R {
+        // SAFETY: `data` is live until `finish`/`drop`; `&mut self` and the non-reentrancy of
+        // `with_tape` (see there) make this the only reference for the duration of `f`.
+        f(unsafe { &mut *self.data })
     }
 
     /// Ends the recording and hands over its nodes.
-    pub(crate) fn finish(mut self) -> TapeData<S> {
-        let previous = self.previous.take().unwrap_or(TapeData::empty());
-        with_tape(|t: &mut TapeData<S>| std::mem::replace(t, previous))
+    pub(crate) fn finish(self) -> TapeData<S> {
+        let this = std::mem::ManuallyDrop::new(self);
+        S::active().with(|a| a.set(this.previous));
+        // SAFETY: the pointer came from `Box::into_raw` and is no longer reachable: it was
+        // just deactivated and `this` is never dropped.
+        *unsafe { Box::from_raw(this.data) }
     }
 }
 
 impl<S: TapeScalar> Drop for Session<S> {
     fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            // Unwinding out of a recording: put the outer tape back. `try_with` because this
-            // may run during thread teardown.
-            let _ = S::tape().try_with(|t| *t.borrow_mut() = previous);
-        }
+        // Unwinding out of a recording: re-activate the outer tape, then free ours. `try_with`
+        // because this may run during thread teardown.
+        let _ = S::active().try_with(|a| a.set(self.previous));
+        // SAFETY: as in `finish`.
+        drop(unsafe { Box::from_raw(self.data) });
     }
 }

@@ -67,19 +67,27 @@ impl<S: TapeScalar> Var<S> {
         let index = with_tape(|t: &mut TapeData<S>| {
             check_recording(tape, t.id);
             t.push(op, parents, [da, db])
-        });
+        })
+        .unwrap_or_else(|| misuse());
         Self { value, index, tape }
     }
 }
 
 #[inline(always)]
-fn check_recording(var: u32, active: u32) {
+fn check_recording(var: u32, active: u32) -> u32 {
     if var != active {
-        panic!(
-            "a nabla_autodiff::Var was used outside the recording that created it \
-             (its recording has finished, or Vars of two recordings were mixed)"
-        );
+        misuse()
     }
+    active
+}
+
+#[cold]
+#[inline(never)]
+fn misuse() -> ! {
+    panic!(
+        "a nabla_autodiff::Var was used outside the recording that created it \
+             (its recording has finished, or Vars of two recordings were mixed)"
+    )
 }
 
 impl<S: TapeScalar> Chain for Var<S> {
