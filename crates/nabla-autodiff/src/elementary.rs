@@ -32,6 +32,8 @@ pub(crate) enum Elementary {
     Sqrt,
     Abs,
     Signum,
+    /// `x²`: what the tape records for `x * x`.
+    Square,
     Powi(i32),
 }
 
@@ -71,6 +73,7 @@ impl Elementary {
             Self::Sqrt => x.sqrt(),
             Self::Abs => x.abs(),
             Self::Signum => x.signum(),
+            Self::Square => x * x,
             Self::Powi(n) => x.powi(n),
         }
     }
@@ -102,6 +105,7 @@ impl Elementary {
             Self::Sqrt => T::from_f64(0.5) / fx,
             Self::Abs => x.signum(),
             Self::Signum => T::zero(),
+            Self::Square => x + x,
             Self::Powi(0) => T::zero(),
             Self::Powi(n) => T::from_f64(n as f64) * powi_shifted(x, n, 1),
         }
@@ -131,6 +135,7 @@ impl Elementary {
             Self::Ln => -d1 * d1,
             Self::Sqrt => -d1 / (two * x),
             Self::Neg | Self::Abs | Self::Signum => T::zero(),
+            Self::Square => two,
             Self::Powi(n) if n == 0 || n == 1 => T::zero(),
             Self::Powi(n) => T::from_f64(n as f64 * (n as f64 - 1.0)) * powi_shifted(x, n, 2),
         }
@@ -321,6 +326,7 @@ mod tests {
             (Sqrt, |x| 0.5 / x.sqrt(), |x| -0.25 / x.powf(1.5), positive),
             (Abs, |x| x.signum(), |_| 0.0, nonzero),
             (Signum, |_| 0.0, |_| 0.0, nonzero),
+            (Square, |x| 2.0 * x, |_| 2.0, all),
             (Powi(0), |_| 0.0, |_| 0.0, all),
             (Powi(1), |_| 1.0, |_| 0.0, all),
             (Powi(3), |x| 3.0 * x * x, |x| 6.0 * x, all),

@@ -74,6 +74,12 @@ impl<S: TapeScalar> Recording<S> {
             mut adjoints,
             ..
         } = data;
+        // Holds by construction (a parent is an earlier node of the same recording, checked by
+        // recording id); verified because the sweeps index without bounds checks.
+        assert!(
+            parents_precede(&nodes),
+            "corrupt tape: a parent follows its node"
+        );
         adjoints.resize(len, S::zero());
         Self {
             ops,
@@ -212,32 +218,73 @@ impl<S: TapeScalar> Recording<S> {
 }
 
 /// Forward replay of nodes `first..`: value and local partials of each node from its parents.
+///
+/// Most nodes consume the node just before them; that value is taken from a register rather
+/// than reloaded, which keeps a store-to-load forwarding delay off the dependency chain.
 #[inline(never)]
 fn replay_ops<S: Real>(ops: &[Op<S>], nodes: &mut [Node<S>], values: &mut [S], first: usize) {
-    for i in first..nodes.len() {
-        let node = &mut nodes[i];
-        let [a, b] = node.parents;
-        let (v, da, db) = ops[i].eval(values[a as usize], values[b as usize]);
-        values[i] = v;
-        node.partials = [da, db];
+    let len = nodes.len();
+    assert!(ops.len() == len && values.len() == len && first >= 1);
+    let mut previous = values[first - 1];
+    for i in first..len {
+        // SAFETY: i < len = nodes.len() = ops.len() = values.len(), and parents are <= i
+        // (checked once by `parents_precede`).
+        unsafe {
+            let node = nodes.get_unchecked_mut(i);
+            let [a, b] = node.parents.map(|p| p as usize);
+            let load = |p: usize| {
+                if p + 1 == i {
+                    previous
+                } else {
+                    *values.get_unchecked(p)
+                }
+            };
+            let (v, da, db) = ops.get_unchecked(i).eval(load(a), load(b));
+            *values.get_unchecked_mut(i) = v;
+            node.partials = [da, db];
+            previous = v;
+        }
     }
 }
 
 /// Reverse sweep over nodes `first..`: pushes each adjoint to the parents.
+///
+/// The contribution to the node just below is carried in a register instead of going through
+/// memory, for the same reason as in [`replay_ops`].
 #[inline(never)]
 pub(crate) fn sweep<S: Real>(nodes: &[Node<S>], adjoints: &mut [S], first: usize) {
+    assert!(adjoints.len() == nodes.len() && first >= 1);
+    // The pending contribution to the adjoint of node `i`.
+    let mut carry = S::zero();
     for i in (first..nodes.len()).rev() {
-        let g = adjoints[i];
-        // Skipping zero adjoints keeps an unreached node's infinite partial from turning its
-        // parents' adjoints into NaN (0 · inf), and saves work in sparse Jacobian sweeps.
-        if g.is_zero() {
-            continue;
+        // SAFETY: i < nodes.len() = adjoints.len(), and parents are <= i (`parents_precede`).
+        unsafe {
+            let g = *adjoints.get_unchecked(i) + carry;
+            carry = S::zero();
+            // Skipping zero adjoints keeps an unreached node's infinite partial from turning
+            // its parents' adjoints into NaN (0 · inf), and saves work in sparse Jacobian
+            // sweeps.
+            if g.is_zero() {
+                continue;
+            }
+            let Node { parents, partials } = *nodes.get_unchecked(i);
+            for (p, w) in parents.into_iter().zip(partials) {
+                if p as usize + 1 == i {
+                    carry += g * w;
+                } else {
+                    *adjoints.get_unchecked_mut(p as usize) += g * w;
+                }
+            }
         }
-        let Node {
-            parents: [a, b],
-            partials: [da, db],
-        } = nodes[i];
-        adjoints[a as usize] += g * da;
-        adjoints[b as usize] += g * db;
     }
+    adjoints[first - 1] += carry;
+}
+
+/// The invariant that makes the unchecked indexing of `replay_ops` and `sweep` sound: every
+/// parent index is at most its node's own index.
+fn parents_precede<S>(nodes: &[Node<S>]) -> bool {
+    nodes
+        .iter()
+        .enumerate()
+        .all(|(i, n)| n.parents.iter().all(|&p| p as usize <= i))
 }

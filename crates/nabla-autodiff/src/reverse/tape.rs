@@ -23,19 +23,99 @@ use std::thread::LocalKey;
 use crate::Real;
 use crate::elementary::{Binary, Elementary};
 
-/// What a node computes from its parents' values.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Kind {
-    /// An independent variable; its value comes from the input vector.
-    Input,
-    /// A fixed value `c` (a constant output, or the sink node 0).
-    Const,
-    Unary(Elementary),
-    Binary(Binary),
-    /// `op(parent, c)`.
-    ConstRhs(Binary),
-    /// `op(c, parent)`.
-    ConstLhs(Binary),
+/// Declares the flat node codes from one list, with their mapping from the elementary tables
+/// and the evaluation formula, so that code, mapping and formula cannot drift apart.
+macro_rules! kinds {
+    (unary { $($u:ident),* } binary { $($b:ident / $rc:ident / $lc:ident),* }) => {
+        /// What a node computes from its parents' values: one flat code (not nested enums) so
+        /// that replay dispatches through a single jump table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Kind {
+            /// An independent variable; its value comes from the input vector.
+            Input,
+            /// A fixed value `c` (a constant output, or the reserved node 0).
+            Const,
+            /// `parent^n`, the exponent `n` kept in `c`.
+            Powi,
+            $($u,)*
+            /// `op(parent0, parent1)`, `op(parent, c)`, `op(c, parent)`.
+            $($b, $rc, $lc,)*
+        }
+
+        impl Kind {
+            /// The code of a one-argument function (for `Powi`, the exponent goes in `c`).
+            #[inline(always)]
+            pub(crate) fn unary(e: Elementary) -> Self {
+                match e {
+                    Elementary::Powi(_) => Self::Powi,
+                    $(Elementary::$u => Self::$u,)*
+                }
+            }
+            /// The code of `op` on two taped operands, or with a constant right or left operand.
+            #[inline(always)]
+            pub(crate) fn binary(op: Binary, side: Operands) -> Self {
+                match (op, side) {
+                    $(
+                        (Binary::$b, Operands::Both) => Self::$b,
+                        (Binary::$b, Operands::ConstRhs) => Self::$rc,
+                        (Binary::$b, Operands::ConstLhs) => Self::$lc,
+                    )*
+                }
+            }
+        }
+
+        impl<S: Real> Op<S> {
+            /// `(value, ∂/∂parent0, ∂/∂parent1)` from the parents' values `a`, `b`; the single
+            /// formula used both while recording and when replaying.
+            #[inline(always)]
+            pub(crate) fn eval(self, a: S, b: S) -> (S, S, S) {
+                let (zero, c) = (S::zero(), self.c);
+                let unary = |e: Elementary| {
+                    let v = e.eval(a);
+                    (v, e.d1(a, v), zero)
+                };
+                match self.kind {
+                    Kind::Input | Kind::Const => (c, zero, zero),
+                    Kind::Powi => unary(Elementary::Powi(c.value() as i32)),
+                    $(Kind::$u => unary(Elementary::$u),)*
+                    $(
+                        Kind::$b => {
+                            let v = Binary::$b.eval(a, b);
+                            let (da, db) = Binary::$b.d1(a, b, v);
+                            (v, da, db)
+                        }
+                        Kind::$rc => {
+                            let v = Binary::$b.eval(a, c);
+                            (v, Binary::$b.d1(a, c, v).0, zero)
+                        }
+                        Kind::$lc => {
+                            let v = Binary::$b.eval(c, a);
+                            (v, Binary::$b.d1(c, a, v).1, zero)
+                        }
+                    )*
+                }
+            }
+        }
+    };
+}
+
+/// Which operands of a binary operation are on the tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Operands {
+    Both,
+    ConstRhs,
+    ConstLhs,
+}
+
+kinds! {
+    unary {
+        Neg, Sin, Cos, Tan, Cot, Sec, Csc, Asin, Acos, Atan, Sinh, Cosh, Tanh, Asinh, Acosh,
+        Atanh, Exp, Ln, Sqrt, Abs, Signum, Square
+    }
+    binary {
+        Add / AddC / CAdd, Sub / SubC / CSub, Mul / MulC / CMul, Div / DivC / CDiv,
+        Powf / PowfC / CPowf, Atan2 / Atan2C / CAtan2
+    }
 }
 
 /// The replay half of a node: what to recompute on new inputs.
@@ -57,36 +137,7 @@ pub(crate) struct Node<S> {
     pub(crate) partials: [S; 2],
 }
 
-impl<S: Real> Op<S> {
-    /// `(value, ∂/∂parent0, ∂/∂parent1)` from the parents' values `a`, `b`; the single formula
-    /// used both while recording and when replaying.
-    #[inline(always)]
-    pub(crate) fn eval(self, a: S, b: S) -> (S, S, S) {
-        let zero = S::zero();
-        match self.kind {
-            Kind::Input | Kind::Const => (self.c, zero, zero),
-            Kind::Unary(e) => {
-                let v = e.eval(a);
-                (v, e.d1(a, v), zero)
-            }
-            Kind::Binary(op) => {
-                let v = op.eval(a, b);
-                let (da, db) = op.d1(a, b, v);
-                (v, da, db)
-            }
-            Kind::ConstRhs(op) => {
-                let v = op.eval(a, self.c);
-                (v, op.d1(a, self.c, v).0, zero)
-            }
-            Kind::ConstLhs(op) => {
-                let v = op.eval(self.c, a);
-                (v, op.d1(self.c, a, v).1, zero)
-            }
-        }
-    }
-}
-
-/// The operations of one recording, node 0 being the sink.
+/// The operations of one recording; node 0 is reserved (index 0 marks "no parent").
 #[derive(Debug)]
 pub struct TapeData<S> {
     /// Id of the recording (0: none active).
@@ -110,7 +161,7 @@ impl<S: Real> TapeData<S> {
         }
     }
 
-    /// Clears the tape for recording `id`; node 0 is the sink.
+    /// Clears the tape for recording `id` and reserves node 0.
     fn start(&mut self, id: u32) {
         self.id = id;
         self.ops.clear();

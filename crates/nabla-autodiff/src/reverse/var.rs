@@ -1,6 +1,6 @@
 //! [`Var`]: the reverse-mode number, a value plus the index of the tape node that made it.
 
-use super::tape::{Kind, Op, TapeData, TapeScalar, with_tape};
+use super::tape::{Kind, Op, Operands, TapeData, TapeScalar, with_tape};
 use crate::chain::{Chain, impl_real_via_chain};
 use crate::elementary::{Binary, Elementary};
 
@@ -119,9 +119,13 @@ impl<S: TapeScalar> Chain for Var<S> {
                 ..self
             };
         }
+        let c = match e {
+            Elementary::Powi(n) => S::from_f64(n as f64),
+            _ => S::zero(),
+        };
         let op = Op {
-            kind: Kind::Unary(e),
-            c: S::zero(),
+            kind: Kind::unary(e),
+            c,
         };
         Self::record(op, [self.index, 0], self.value, S::zero(), self.tape)
     }
@@ -134,22 +138,27 @@ impl<S: TapeScalar> Chain for Var<S> {
             },
             (a, 0) => {
                 let op = Op {
-                    kind: Kind::ConstRhs(op),
+                    kind: Kind::binary(op, Operands::ConstRhs),
                     c: rhs.value,
                 };
                 Self::record(op, [self.index, 0], self.value, S::zero(), a)
             }
             (0, b) => {
                 let op = Op {
-                    kind: Kind::ConstLhs(op),
+                    kind: Kind::binary(op, Operands::ConstLhs),
                     c: self.value,
                 };
                 Self::record(op, [rhs.index, 0], rhs.value, S::zero(), b)
             }
+            // One parent instead of the same parent twice: half the sweep work, and no
+            // read-after-write of one adjoint within a node.
+            (_, _) if op == Binary::Mul && self.index == rhs.index && self.tape == rhs.tape => {
+                self.unary(Elementary::Square)
+            }
             (a, b) => {
                 check_recording(a, b);
                 let op = Op {
-                    kind: Kind::Binary(op),
+                    kind: Kind::binary(op, Operands::Both),
                     c: S::zero(),
                 };
                 Self::record(op, [self.index, rhs.index], self.value, rhs.value, a)
