@@ -481,4 +481,147 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn every_order_bounds_its_true_error_and_higher_orders_are_more_accurate() {
+        let f = |x: f64| x.sin() * x.exp();
+        let exact = |x: f64| (x.sin() + x.cos()) * x.exp();
+        let mut previous = f64::INFINITY;
+        for order in [2, 4, 6, 8] {
+            let opts = FdOptions {
+                order,
+                max_levels: 10,
+                ..FdOptions::default()
+            };
+            let d = derivative(f, 0.8, &opts).unwrap();
+            let err = (d.estimate - exact(0.8)).abs();
+            assert!(err <= d.error, "order {order}: {err} > {}", d.error);
+            assert!(
+                err < previous,
+                "order {order} is not more accurate than the one below"
+            );
+            previous = err;
+        }
+    }
+
+    #[test]
+    fn hessian_entries_are_accurate_with_honest_errors() {
+        // f = exp(x) sin(y) + x² y³ at (0.4, -0.7).
+        let f = |v: &[f64]| v[0].exp() * v[1].sin() + v[0] * v[0] * v[1].powi(3);
+        let (x, y) = (0.4_f64, -0.7_f64);
+        let exact = [
+            [
+                x.exp() * y.sin() + 2.0 * y.powi(3),
+                x.exp() * y.cos() + 6.0 * x * y * y,
+            ],
+            [
+                x.exp() * y.cos() + 6.0 * x * y * y,
+                -x.exp() * y.sin() + 6.0 * x * x * y,
+            ],
+        ];
+        let h = hessian(f, &[x, y], &FdOptions::default()).unwrap();
+        for i in 0..2 {
+            for j in 0..2 {
+                let err = (h.estimate[i][j] - exact[i][j]).abs();
+                assert!(err <= h.error[i][j], "H{i}{j}: {err} > {}", h.error[i][j]);
+                assert!(
+                    h.error[i][j] < 1e-8,
+                    "H{i}{j}: error estimate {}",
+                    h.error[i][j]
+                );
+                assert!(err < 1e-10, "H{i}{j}: {err}");
+            }
+        }
+        assert_eq!(h.estimate[0][1], h.estimate[1][0]);
+    }
+
+    #[test]
+    fn steps_leaving_the_domain_are_skipped() {
+        // ln at 0.3: the first step reaches x - h < 0, where ln is NaN, and the next ones are
+        // close to the singularity; the result is less accurate but its error is still bounded.
+        let d = derivative(f64::ln, 0.3, &FdOptions::default()).unwrap();
+        let err = (d.estimate - 1.0 / 0.3).abs();
+        assert!(err <= d.error && d.error < 1e-6, "{err} {}", d.error);
+        // A first step matched to the distance to the singularity restores the accuracy.
+        let opts = FdOptions {
+            initial_step: Some(0.1),
+            ..FdOptions::default()
+        };
+        let d = derivative(f64::ln, 0.3, &opts).unwrap();
+        let err = (d.estimate - 1.0 / 0.3).abs();
+        assert!(err <= d.error && d.error < 1e-10, "{err} {}", d.error);
+    }
+
+    #[test]
+    fn bad_input_is_reported() {
+        let opts = FdOptions::default();
+        let bad = |o: FdOptions| derivative(f64::sin, 1.0, &o).unwrap_err();
+        assert!(matches!(
+            bad(FdOptions {
+                order: 3,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { name: "order", .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                step_ratio: 1.0,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                max_levels: 2,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                rel_noise: f64::NAN,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                initial_step: Some(0.0),
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            gradient(|v| v[0], &[1.0, f64::NAN], &opts).unwrap_err(),
+            Error::NonFinitePoint { index: 1, .. }
+        ));
+        assert_eq!(
+            derivative(|_| f64::NAN, 1.0, &opts).unwrap_err(),
+            Error::NotFiniteNearPoint
+        );
+        let changing = std::cell::Cell::new(0);
+        let f = |_: &[f64]| {
+            changing.set(changing.get() + 1);
+            vec![0.0; changing.get()]
+        };
+        assert!(matches!(
+            jacobian(f, &[1.0], &opts).unwrap_err(),
+            Error::OutputLengthChanged { .. }
+        ));
+        let message = derivative(f64::sin, 1.0, &FdOptions { order: 5, ..opts }).unwrap_err();
+        assert_eq!(message.to_string(), "option `order` must be 2, 4, 6 or 8");
+    }
+
+    #[test]
+    fn empty_points_have_empty_derivatives() {
+        let opts = FdOptions::default();
+        assert_eq!(
+            gradient(|_| 1.0, &[], &opts).unwrap().estimate,
+            Vec::<f64>::new()
+        );
+        assert_eq!(
+            hessian(|_| 1.0, &[], &opts).unwrap().estimate,
+            Vec::<Vec<f64>>::new()
+        );
+    }
 }

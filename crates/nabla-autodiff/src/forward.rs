@@ -187,3 +187,67 @@ where
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f<T: Real>(x: &[T]) -> T {
+        let mut s = T::zero();
+        for (i, &xi) in x.iter().enumerate() {
+            s += T::from_f64(i as f64 + 1.0) * xi.sin() * x[(i + 1) % x.len()];
+        }
+        s
+    }
+
+    #[test]
+    fn vector_duals_of_any_width_give_the_same_gradient() {
+        let x: Vec<f64> = (0..7).map(|i| 0.3 * i as f64 - 1.0).collect();
+        let (y, g) = gradient_forward(f, &x);
+        assert_eq!(gradient_forward_vec::<f64, 1, _>(f, &x), (y, g.clone()));
+        assert_eq!(gradient_forward_vec::<f64, 3, _>(f, &x), (y, g.clone()));
+        assert_eq!(gradient_forward_vec::<f64, 8, _>(f, &x), (y, g.clone()));
+        assert_eq!(gradient_forward_vec::<f64, 0, _>(f, &x).1, vec![0.0; 7]);
+    }
+
+    #[test]
+    fn directional_derivative_is_the_gradient_dotted_with_v() {
+        let x = [0.4, -1.2, 2.0];
+        let v = [1.5, 0.5, -2.0];
+        let (_, g) = gradient_forward(f, &x);
+        let (_, d) = directional_derivative(f, &x, &v).unwrap();
+        let dot: f64 = g.iter().zip(&v).map(|(g, v)| g * v).sum();
+        assert!((d - dot).abs() < 1e-14);
+    }
+
+    #[test]
+    fn mismatched_lengths_are_errors() {
+        let err = directional_derivative(f, &[1.0, 2.0], &[1.0]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::LengthMismatch {
+                argument: "v",
+                expected: 2,
+                found: 1
+            }
+        );
+        assert!(jvp(|x| vec![x[0]], &[1.0], &[]).is_err());
+    }
+
+    #[test]
+    fn nested_duals_give_third_derivatives() {
+        // d³/dx³ sin(x) = -cos(x).
+        let d3 = derivative(|x| derivative(|x| derivative(Real::sin, x).1, x).1, 0.5).1;
+        assert!((d3 + 0.5_f64.cos()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn empty_inputs() {
+        assert_eq!(
+            gradient_forward(|_| Dual::constant(2.0), &[]),
+            (2.0, vec![])
+        );
+        let h = hessian_forward(|_: &[HyperDual]| HyperDual::constant(3.0), &[]);
+        assert_eq!((h.value, h.gradient.len(), h.hessian.len()), (3.0, 0, 0));
+    }
+}
