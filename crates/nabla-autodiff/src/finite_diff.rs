@@ -505,6 +505,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)] // index loops read best for matrix entries
     fn hessian_entries_are_accurate_with_honest_errors() {
         // f = exp(x) sin(y) + x² y³ at (0.4, -0.7).
         let f = |v: &[f64]| v[0].exp() * v[1].sin() + v[0] * v[0] * v[1].powi(3);
