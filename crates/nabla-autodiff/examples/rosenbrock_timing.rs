@@ -1,0 +1,70 @@
+//! Times the chained Rosenbrock function and its gradient with nabla's reverse mode, in the
+//! same table format as `bench/jax_gradient.py` prints for JAX.
+//!
+//! Run: `cargo run --release -p nabla-autodiff --example rosenbrock_timing`
+//!
+//! Each figure is the best of several repeats of a timed batch (wall clock, one thread), after
+//! a warm-up; "tape" is the gradient by replaying one recording, "record" re-records each time.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use nabla_autodiff::{Real, Recording, gradient_reverse};
+
+/// f(x) = Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)².
+fn rosenbrock<T: Real>(x: &[T]) -> T {
+    let (one, hundred) = (T::one(), T::from_f64(100.0));
+    let mut sum = T::zero();
+    for w in x.windows(2) {
+        let (a, b) = (w[1] - w[0] * w[0], one - w[0]);
+        sum += hundred * a * a + b * b;
+    }
+    sum
+}
+
+/// Best time per call in seconds over `repeats` batches sized to take about 20 ms each.
+fn best_time(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    f();
+    let once = start.elapsed().as_secs_f64().max(1e-9);
+    let batch = ((0.02 / once) as usize).clamp(1, 1_000_000);
+    (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            start.elapsed().as_secs_f64() / batch as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    println!("nabla-autodiff (reverse mode, Rust), chained Rosenbrock");
+    println!(
+        "{:>8} {:>14} {:>14} {:>10} {:>16} {:>10}",
+        "n", "value [us]", "grad tape [us]", "ratio", "grad record [us]", "ratio"
+    );
+    for n in [10, 1_000, 100_000] {
+        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
+        let value = best_time(|| {
+            black_box(rosenbrock(black_box(&x)));
+        });
+        let mut tape = Recording::record_scalar(rosenbrock, &x);
+        let mut grad = vec![0.0; n];
+        let tape_grad = best_time(|| {
+            black_box(tape.gradient_into(black_box(&x), &mut grad).unwrap());
+        });
+        let recorded = best_time(|| {
+            black_box(gradient_reverse(rosenbrock, black_box(&x)));
+        });
+        println!(
+            "{n:>8} {:>14.3} {:>14.3} {:>10.2} {:>16.3} {:>10.2}",
+            value * 1e6,
+            tape_grad * 1e6,
+            tape_grad / value,
+            recorded * 1e6,
+            recorded / value
+        );
+    }
+}

@@ -1,0 +1,628 @@
+//! Finite differences with Richardson extrapolation and error estimates: derivative, gradient,
+//! Jacobian and Hessian of plain `f64` functions (the jobs of `scipy.differentiate` and
+//! numdifftools).
+//!
+//! # Method
+//!
+//! A base difference `D(h)` (the central first difference, the central second difference, or
+//! the four-point mixed difference) has an error expansion in even powers of `h`. It is taken at
+//! the geometric steps `h_k = h0 / r^k`, `k = 0, 1, …`, and a Richardson table eliminates the
+//! `h², h⁴, …` terms over a sliding window of `order / 2` levels, which is the same as a central
+//! stencil of that order on the points `x ± h_k`. Each new level costs two evaluations for a
+//! first derivative and refines the estimate; the estimate kept is the one with the smallest
+//! error estimate, and the levels stop once that estimate has passed its minimum (rounding
+//! noise, which grows like `1/h`, has taken over from truncation error, which falls like
+//! `h^order`).
+//!
+//! # Error estimate
+//!
+//! Conservative by construction, the error estimate of the estimate `E_k` at level `k` is the sum
+//! of
+//! - truncation: the larger of `|E_k − E_{k−1}|` (an estimate of the error of the *previous*,
+//!   coarser estimate) and the last Richardson correction `|E_k − E'_k|` (the error of the
+//!   next-lower order at the same level). In the asymptotic regime both exceed the true
+//!   truncation error of `E_k` by about `r^order`;
+//! - rounding: `rel_noise` times the Richardson combination of `Σ|wᵢ f(xᵢ)|`, a worst-case bound
+//!   on how far relative evaluation errors of size `rel_noise` in `f` move the estimate;
+//! - representation: two ulps of the estimate.
+//!
+//! With the defaults (order 8, `r = 2`, at most 7 levels) a first derivative of a smooth
+//! function costs 10 to 14 evaluations and is typically accurate to 13 to 14 digits.
+
+use crate::error::{Error, check_len};
+
+/// Options of the finite-difference drivers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FdOptions {
+    /// Order of the extrapolated central difference: 2, 4, 6 or 8 (default 8). Each estimate
+    /// combines `order / 2` step levels.
+    pub order: usize,
+    /// Largest step. `None` (default) picks `0.5 · max(1, |xᵢ|)` per coordinate, rounded to a
+    /// power of two so that the steps are exact.
+    pub initial_step: Option<f64>,
+    /// Ratio between successive steps (default 2), greater than 1.
+    pub step_ratio: f64,
+    /// Maximum number of step levels (default 7, i.e. at most 14 evaluations per first
+    /// derivative); at least `order / 2 + 1`, at most 30.
+    pub max_levels: usize,
+    /// Assumed relative error of an evaluation of `f` (default `1e-15`, about 4.5 ulps). Raise
+    /// it for functions computed with cancellation; it only affects the error estimate and
+    /// where the iteration stops.
+    pub rel_noise: f64,
+}
+
+impl Default for FdOptions {
+    fn default() -> Self {
+        Self {
+            order: 8,
+            initial_step: None,
+            step_ratio: 2.0,
+            max_levels: 7,
+            rel_noise: 1e-15,
+        }
+    }
+}
+
+impl FdOptions {
+    fn validate(&self) -> Result<(), Error> {
+        let invalid = |name, reason| Err(Error::InvalidOption { name, reason });
+        if !matches!(self.order, 2 | 4 | 6 | 8) {
+            return invalid("order", "must be 2, 4, 6 or 8");
+        }
+        if !(self.step_ratio > 1.0 && self.step_ratio.is_finite()) {
+            return invalid("step_ratio", "must be a finite number greater than 1");
+        }
+        if self.max_levels < self.order / 2 + 1 || self.max_levels > 30 {
+            return invalid(
+                "max_levels",
+                "must be at least order / 2 + 1 and at most 30",
+            );
+        }
+        if !(self.rel_noise >= 0.0 && self.rel_noise.is_finite()) {
+            return invalid("rel_noise", "must be a finite number >= 0");
+        }
+        if let Some(h) = self.initial_step
+            && !(h > 0.0 && h.is_finite())
+        {
+            return invalid("initial_step", "must be a finite number greater than 0");
+        }
+        Ok(())
+    }
+
+    /// The first step for coordinate value `x`.
+    fn first_step(&self, x: f64) -> f64 {
+        let h = self.initial_step.unwrap_or(0.5 * x.abs().max(1.0));
+        // A power of two: x ± h and the later steps h / 2^k are then exact in most cases.
+        if self.step_ratio == 2.0 {
+            2f64.powi(h.log2().round() as i32)
+        } else {
+            h
+        }
+    }
+}
+
+/// A finite-difference result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FdEstimate<T> {
+    /// The derivative estimate.
+    pub estimate: T,
+    /// A conservative bound on `|estimate − exact|` (entry by entry for vectors and matrices).
+    pub error: T,
+    /// Number of evaluations of the function.
+    pub evaluations: usize,
+}
+
+/// `f'(x)`.
+///
+/// ```
+/// use nabla_autodiff::finite_diff::{derivative, FdOptions};
+///
+/// let d = derivative(f64::exp, 1.0, &FdOptions::default()).unwrap();
+/// let true_error = (d.estimate - 1.0_f64.exp()).abs();
+/// assert!(true_error < 1e-13 * 1.0_f64.exp());
+/// assert!(true_error <= d.error);
+/// assert!(d.evaluations <= 15);
+/// ```
+pub fn derivative(
+    f: impl Fn(f64) -> f64,
+    x: f64,
+    opts: &FdOptions,
+) -> Result<FdEstimate<f64>, Error> {
+    let g = gradient(|v: &[f64]| f(v[0]), &[x], opts)?;
+    Ok(FdEstimate {
+        estimate: g.estimate[0],
+        error: g.error[0],
+        evaluations: g.evaluations,
+    })
+}
+
+/// `∇f(x)`, coordinate by coordinate.
+///
+/// ```
+/// use nabla_autodiff::finite_diff::{gradient, FdOptions};
+///
+/// let g = gradient(|x: &[f64]| x[0].sin() * x[1], &[0.5, 2.0], &FdOptions::default()).unwrap();
+/// assert!((g.estimate[0] - 2.0 * 0.5_f64.cos()).abs() <= g.error[0]);
+/// assert!((g.estimate[1] - 0.5_f64.sin()).abs() <= g.error[1]);
+/// ```
+pub fn gradient(
+    f: impl Fn(&[f64]) -> f64,
+    x: &[f64],
+    opts: &FdOptions,
+) -> Result<FdEstimate<Vec<f64>>, Error> {
+    let j = jacobian(|x| vec![f(x)], x, opts)?;
+    Ok(FdEstimate {
+        estimate: j.estimate.into_iter().next().unwrap_or_default(),
+        error: j.error.into_iter().next().unwrap_or_default(),
+        evaluations: j.evaluations,
+    })
+}
+
+/// The Jacobian `J[i][j] = ∂fᵢ/∂xⱼ` of a vector function, column by column.
+///
+/// ```
+/// use nabla_autodiff::finite_diff::{jacobian, FdOptions};
+///
+/// let f = |x: &[f64]| vec![x[0] * x[1], x[0].exp()];
+/// let j = jacobian(f, &[1.0, 3.0], &FdOptions::default()).unwrap();
+/// assert!((j.estimate[0][1] - 1.0).abs() <= j.error[0][1]);
+/// assert!((j.estimate[1][0] - 1.0_f64.exp()).abs() <= j.error[1][0]);
+/// ```
+pub fn jacobian(
+    f: impl Fn(&[f64]) -> Vec<f64>,
+    x: &[f64],
+    opts: &FdOptions,
+) -> Result<FdEstimate<Vec<Vec<f64>>>, Error> {
+    opts.validate()?;
+    check_finite(x)?;
+    let mut evaluations = 0;
+    let mut m = None;
+    let mut eval = |p: &[f64]| -> Result<Vec<f64>, Error> {
+        evaluations += 1;
+        let y = f(p);
+        let expected = *m.get_or_insert(y.len());
+        check_output_len(expected, y.len())?;
+        Ok(y)
+    };
+    let mut columns = Vec::with_capacity(x.len());
+    let mut p = x.to_vec();
+    for (j, &xj) in x.iter().enumerate() {
+        let h0 = opts.first_step(xj);
+        let mut ex: Option<Extrapolator> = None;
+        for k in 0..opts.max_levels {
+            let h = h0 / opts.step_ratio.powi(k as i32);
+            p[j] = xj + h;
+            let fp = eval(&p)?;
+            p[j] = xj - h;
+            let fm = eval(&p)?;
+            p[j] = xj;
+            let ex = ex.get_or_insert_with(|| Extrapolator::new(fp.len()));
+            check_output_len(ex.entries.len(), fm.len())?;
+            let spacing = (xj + h) - (xj - h);
+            for (e, (a, b)) in ex.entries.iter_mut().zip(fp.iter().zip(&fm)) {
+                let d = (a - b) / spacing;
+                e.push(
+                    d,
+                    (a.abs() + b.abs()) / spacing + d.abs() * xj.abs() / h,
+                    opts,
+                );
+            }
+            if ex.converged() {
+                break;
+            }
+        }
+        columns.push(
+            ex.map(Extrapolator::finish)
+                .transpose()?
+                .unwrap_or_default(),
+        );
+    }
+    let m = m.unwrap_or_else(|| f(x).len());
+    let rows = |pick: fn(&(f64, f64)) -> f64| -> Vec<Vec<f64>> {
+        (0..m)
+            .map(|i| columns.iter().map(|c| pick(&c[i])).collect())
+            .collect()
+    };
+    Ok(FdEstimate {
+        estimate: rows(|c| c.0),
+        error: rows(|c| c.1),
+        evaluations,
+    })
+}
+
+/// The Hessian `H[i][j] = ∂²f/∂xᵢ∂xⱼ`: central second differences on the diagonal, four-point
+/// mixed differences off it, each extrapolated and with its own error estimate. The matrix is
+/// symmetric by construction (the upper triangle is computed and mirrored).
+///
+/// ```
+/// use nabla_autodiff::finite_diff::{hessian, FdOptions};
+///
+/// let h = hessian(|x: &[f64]| x[0].exp() * x[1].sin(), &[0.3, 0.7], &FdOptions::default())
+///     .unwrap();
+/// let exact_01 = 0.3_f64.exp() * 0.7_f64.cos();
+/// assert!((h.estimate[0][1] - exact_01).abs() <= h.error[0][1]);
+/// assert!(h.error[0][1] < 1e-9);
+/// ```
+pub fn hessian(
+    f: impl Fn(&[f64]) -> f64,
+    x: &[f64],
+    opts: &FdOptions,
+) -> Result<FdEstimate<Vec<Vec<f64>>>, Error> {
+    opts.validate()?;
+    check_finite(x)?;
+    let n = x.len();
+    let mut evaluations = 1;
+    let f0 = f(x);
+    let mut estimate = vec![vec![0.0; n]; n];
+    let mut error = vec![vec![0.0; n]; n];
+    let mut p = x.to_vec();
+    for i in 0..n {
+        for j in i..n {
+            let (hi0, hj0) = (opts.first_step(x[i]), opts.first_step(x[j]));
+            let mut ex = Extrapolator::new(1);
+            for k in 0..opts.max_levels {
+                let scale = opts.step_ratio.powi(k as i32);
+                let (hi, hj) = (hi0 / scale, hj0 / scale);
+                let mut at = |di: f64, dj: f64| {
+                    p[i] += di;
+                    p[j] += dj;
+                    let y = f(&p);
+                    p[i] = x[i];
+                    p[j] = x[j];
+                    y
+                };
+                let (d, noise) = if i == j {
+                    let (a, b) = (at(hi, 0.0), at(-hi, 0.0));
+                    evaluations += 2;
+                    let d = (a - 2.0 * f0 + b) / (hi * hi);
+                    (d, (a.abs() + 2.0 * f0.abs() + b.abs()) / (hi * hi))
+                } else {
+                    let v = [at(hi, hj), at(hi, -hj), at(-hi, hj), at(-hi, -hj)];
+                    evaluations += 4;
+                    let d = (v[0] - v[1] - v[2] + v[3]) / (4.0 * hi * hj);
+                    (d, v.iter().map(|v| v.abs()).sum::<f64>() / (4.0 * hi * hj))
+                };
+                let rep = d.abs() * (x[i].abs() / hi + x[j].abs() / hj);
+                ex.entries[0].push(d, noise + rep, opts);
+                if ex.converged() {
+                    break;
+                }
+            }
+            let (e, err) = ex.finish()?[0];
+            (estimate[i][j], estimate[j][i]) = (e, e);
+            (error[i][j], error[j][i]) = (err, err);
+        }
+    }
+    Ok(FdEstimate {
+        estimate,
+        error,
+        evaluations,
+    })
+}
+
+fn check_finite(x: &[f64]) -> Result<(), Error> {
+    match x.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinitePoint {
+            index,
+            value: x[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+fn check_output_len(expected: usize, found: usize) -> Result<(), Error> {
+    check_len("output", expected, found).map_err(|_| Error::OutputLengthChanged { expected, found })
+}
+
+/// The Richardson tables of several entries sharing their step levels.
+struct Extrapolator {
+    entries: Vec<Entry>,
+}
+
+/// The sliding Richardson row of one entry and the best estimate seen so far.
+#[derive(Clone, Default)]
+struct Entry {
+    /// Row of the table at the last level: `row[j]` eliminates `h², …, h^(2j)`.
+    row: [f64; 4],
+    /// The same combination applied to the absolute noise scales.
+    noise: [f64; 4],
+    /// Consecutive finite levels in the current row.
+    filled: usize,
+    previous: Option<f64>,
+    /// (estimate, error estimate).
+    best: Option<(f64, f64)>,
+    /// The error estimate at the last level exceeded the best one.
+    past_minimum: bool,
+}
+
+impl Extrapolator {
+    fn new(entries: usize) -> Self {
+        Self {
+            entries: vec![Entry::default(); entries],
+        }
+    }
+
+    /// True when every entry has an estimate and has gone past its minimum error.
+    fn converged(&self) -> bool {
+        self.entries
+            .iter()
+            .all(|e| e.best.is_some() && e.past_minimum)
+    }
+
+    /// (estimate, error) per entry.
+    fn finish(self) -> Result<Vec<(f64, f64)>, Error> {
+        self.entries
+            .into_iter()
+            .map(|e| e.best.ok_or(Error::NotFiniteNearPoint))
+            .collect()
+    }
+}
+
+impl Entry {
+    /// Adds the base difference `d` of the next (smaller) step, whose absolute noise scale is
+    /// `scale` (rounding errors of relative size ε in the evaluations move `d` by ≤ ε·scale).
+    fn push(&mut self, d: f64, scale: f64, opts: &FdOptions) {
+        if !(d.is_finite() && scale.is_finite()) {
+            // A point left the domain of f: restart the table at the next, smaller step.
+            (self.filled, self.previous) = (0, None);
+            return;
+        }
+        let m = opts.order / 2;
+        let depth = (self.filled + 1).min(m);
+        let (mut row, mut noise) = ([0.0; 4], [0.0; 4]);
+        (row[0], noise[0]) = (d, scale);
+        let r2 = opts.step_ratio * opts.step_ratio;
+        let mut r2j = 1.0;
+        for j in 1..depth {
+            r2j *= r2;
+            let c = 1.0 / (r2j - 1.0);
+            row[j] = row[j - 1] + (row[j - 1] - self.row[j - 1]) * c;
+            noise[j] = noise[j - 1] * (1.0 + c) + self.noise[j - 1] * c;
+        }
+        (self.row, self.noise) = (row, noise);
+        self.filled += 1;
+        if depth < m {
+            return;
+        }
+        let estimate = row[m - 1];
+        if let Some(previous) = self.previous {
+            let lower_order = if m > 1 {
+                (row[m - 1] - row[m - 2]).abs()
+            } else {
+                0.0
+            };
+            let error = (estimate - previous).abs().max(lower_order)
+                + opts.rel_noise * noise[m - 1]
+                + 2.0 * f64::EPSILON * estimate.abs();
+            match self.best {
+                Some((_, best)) if error >= best => self.past_minimum = true,
+                _ => (self.best, self.past_minimum) = (Some((estimate, error)), false),
+            }
+        }
+        self.previous = Some(estimate);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Smooth test functions with their exact derivatives, and points to test them at.
+    type Case = (&'static str, fn(f64) -> f64, fn(f64) -> f64, &'static [f64]);
+
+    const SMOOTH: &[Case] = &[
+        ("exp", f64::exp, f64::exp, &[-1.0, 0.0, 0.7, 2.0]),
+        ("sin", f64::sin, f64::cos, &[-2.0, 0.3, 1.2, 3.0]),
+        ("ln", f64::ln, |x| 1.0 / x, &[1.5, 2.5, 10.0]),
+        (
+            "rational",
+            |x| 1.0 / (1.0 + x * x),
+            |x| -2.0 * x / (1.0 + x * x).powi(2),
+            &[-0.5, 0.5, 1.5],
+        ),
+        (
+            "product",
+            |x| x * (-x).exp() * x.cos(),
+            |x| (-x).exp() * ((1.0 - x) * x.cos() - x * x.sin()),
+            &[0.4, 0.8, 2.2],
+        ),
+        (
+            "cubic",
+            |x| x * x * x - 2.0 * x,
+            |x| 3.0 * x * x - 2.0,
+            &[-1.0, 1.3],
+        ),
+        (
+            "exp∘sin",
+            |x| x.sin().exp(),
+            |x| x.cos() * x.sin().exp(),
+            &[-0.4, 1.0],
+        ),
+        (
+            "sqrt·atan",
+            |x| (1.0 + x * x).sqrt() * x.atan(),
+            |x| x * x.atan() / (1.0 + x * x).sqrt() + 1.0 / (1.0 + x * x).sqrt(),
+            &[0.5, 2.0],
+        ),
+    ];
+
+    #[test]
+    fn first_derivatives_have_13_digits_within_15_evaluations_and_honest_errors() {
+        let opts = FdOptions::default();
+        println!(
+            "{:<10} {:>6} {:>7} {:>6} {:>10} {:>10}",
+            "f", "x", "digits", "evals", "error", "est"
+        );
+        for &(name, f, df, points) in SMOOTH {
+            for &x in points {
+                let d = derivative(f, x, &opts).unwrap();
+                let exact = df(x);
+                let err = (d.estimate - exact).abs();
+                let digits = -(err / exact.abs()).max(1e-17).log10();
+                println!(
+                    "{name:<10} {x:>6} {digits:>7.2} {:>6} {err:>10.2e} {:>10.2e}",
+                    d.evaluations, d.error
+                );
+                assert!(digits >= 13.0, "{name} at {x}: {digits} digits");
+                assert!(
+                    d.evaluations <= 15,
+                    "{name} at {x}: {} evaluations",
+                    d.evaluations
+                );
+                assert!(
+                    err <= d.error,
+                    "{name} at {x}: error {err} > estimate {}",
+                    d.error
+                );
+                assert!(
+                    d.error <= 1e-10 * exact.abs().max(1.0),
+                    "{name} at {x}: useless estimate"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_order_bounds_its_true_error_and_higher_orders_are_more_accurate() {
+        let f = |x: f64| x.sin() * x.exp();
+        let exact = |x: f64| (x.sin() + x.cos()) * x.exp();
+        let mut previous = f64::INFINITY;
+        for order in [2, 4, 6, 8] {
+            let opts = FdOptions {
+                order,
+                max_levels: 10,
+                ..FdOptions::default()
+            };
+            let d = derivative(f, 0.8, &opts).unwrap();
+            let err = (d.estimate - exact(0.8)).abs();
+            assert!(err <= d.error, "order {order}: {err} > {}", d.error);
+            assert!(
+                err < previous,
+                "order {order} is not more accurate than the one below"
+            );
+            previous = err;
+        }
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)] // index loops read best for matrix entries
+    fn hessian_entries_are_accurate_with_honest_errors() {
+        // f = exp(x) sin(y) + x² y³ at (0.4, -0.7).
+        let f = |v: &[f64]| v[0].exp() * v[1].sin() + v[0] * v[0] * v[1].powi(3);
+        let (x, y) = (0.4_f64, -0.7_f64);
+        let exact = [
+            [
+                x.exp() * y.sin() + 2.0 * y.powi(3),
+                x.exp() * y.cos() + 6.0 * x * y * y,
+            ],
+            [
+                x.exp() * y.cos() + 6.0 * x * y * y,
+                -x.exp() * y.sin() + 6.0 * x * x * y,
+            ],
+        ];
+        let h = hessian(f, &[x, y], &FdOptions::default()).unwrap();
+        for i in 0..2 {
+            for j in 0..2 {
+                let err = (h.estimate[i][j] - exact[i][j]).abs();
+                assert!(err <= h.error[i][j], "H{i}{j}: {err} > {}", h.error[i][j]);
+                assert!(
+                    h.error[i][j] < 1e-8,
+                    "H{i}{j}: error estimate {}",
+                    h.error[i][j]
+                );
+                assert!(err < 1e-10, "H{i}{j}: {err}");
+            }
+        }
+        assert_eq!(h.estimate[0][1], h.estimate[1][0]);
+    }
+
+    #[test]
+    fn steps_leaving_the_domain_are_skipped() {
+        // ln at 0.3: the first step reaches x - h < 0, where ln is NaN, and the next ones are
+        // close to the singularity; the result is less accurate but its error is still bounded.
+        let d = derivative(f64::ln, 0.3, &FdOptions::default()).unwrap();
+        let err = (d.estimate - 1.0 / 0.3).abs();
+        assert!(err <= d.error && d.error < 1e-6, "{err} {}", d.error);
+        // A first step matched to the distance to the singularity restores the accuracy.
+        let opts = FdOptions {
+            initial_step: Some(0.1),
+            ..FdOptions::default()
+        };
+        let d = derivative(f64::ln, 0.3, &opts).unwrap();
+        let err = (d.estimate - 1.0 / 0.3).abs();
+        assert!(err <= d.error && d.error < 1e-10, "{err} {}", d.error);
+    }
+
+    #[test]
+    fn bad_input_is_reported() {
+        let opts = FdOptions::default();
+        let bad = |o: FdOptions| derivative(f64::sin, 1.0, &o).unwrap_err();
+        assert!(matches!(
+            bad(FdOptions {
+                order: 3,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { name: "order", .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                step_ratio: 1.0,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                max_levels: 2,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                rel_noise: f64::NAN,
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            bad(FdOptions {
+                initial_step: Some(0.0),
+                ..opts.clone()
+            }),
+            Error::InvalidOption { .. }
+        ));
+        assert!(matches!(
+            gradient(|v| v[0], &[1.0, f64::NAN], &opts).unwrap_err(),
+            Error::NonFinitePoint { index: 1, .. }
+        ));
+        assert_eq!(
+            derivative(|_| f64::NAN, 1.0, &opts).unwrap_err(),
+            Error::NotFiniteNearPoint
+        );
+        let changing = std::cell::Cell::new(0);
+        let f = |_: &[f64]| {
+            changing.set(changing.get() + 1);
+            vec![0.0; changing.get()]
+        };
+        assert!(matches!(
+            jacobian(f, &[1.0], &opts).unwrap_err(),
+            Error::OutputLengthChanged { .. }
+        ));
+        let message = derivative(f64::sin, 1.0, &FdOptions { order: 5, ..opts }).unwrap_err();
+        assert_eq!(message.to_string(), "option `order` must be 2, 4, 6 or 8");
+    }
+
+    #[test]
+    fn empty_points_have_empty_derivatives() {
+        let opts = FdOptions::default();
+        assert_eq!(
+            gradient(|_| 1.0, &[], &opts).unwrap().estimate,
+            Vec::<f64>::new()
+        );
+        assert_eq!(
+            hessian(|_| 1.0, &[], &opts).unwrap().estimate,
+            Vec::<Vec<f64>>::new()
+        );
+    }
+}
