@@ -21,6 +21,8 @@ Examples:
   nabla grad \"x^2 + 3*x*y - 2*y^2\"            # [2*x + 3*y, 3*x - 4*y]
   nabla hessian \"x^2 + 3*x*y - 2*y^2\" --format latex
   nabla jacobian \"x*y\" \"x + y\" --vars x,y
+  nabla grad \"x^2 + 3*x*y - 2*y^2\" --at x=1,y=2 --method reverse
+  nabla check \"x^2 + 3*x*y - 2*y^2\"          # symbolic, forward, reverse, numeric agree?
   nabla eval \"sin(x)*y\" x=1 y=2
   nabla expand \"(x + 1)^3\"
   echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
@@ -46,6 +48,7 @@ enum Command {
     Simplify(commands::symbolic::RewriteArgs),
     Expand(commands::symbolic::RewriteArgs),
     Batch(commands::batch::BatchArgs),
+    Check(commands::check::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,11 +69,14 @@ fn main() -> ExitCode {
         Command::Simplify(a) => commands::symbolic::rewrite(a, nabla::simplify::simplify),
         Command::Expand(a) => commands::symbolic::rewrite(a, nabla::expand::expand),
         Command::Batch(a) => commands::batch::run(a),
+        Command::Check(a) => commands::check::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("{}", f.message);
+            if !f.message.is_empty() {
+                eprintln!("{}", f.message);
+            }
             ExitCode::from(f.code)
         }
     }

@@ -119,3 +119,68 @@ fn batch_survives_invalid_utf8() {
     assert!(lines[0].contains("error"));
     assert_eq!(lines[1], "{\"result\":\"2*x\"}");
 }
+
+#[test]
+fn every_method_gives_the_reference_gradient_and_hessian() {
+    for method in ["symbolic", "forward", "reverse", "numeric"] {
+        let out = stdout_of(&[
+            "grad", F, "--at", "x=1,y=2", "--method", method, "--format", "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["method"], method);
+        let g: Vec<f64> = v["gradient"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        assert!(
+            (g[0] - 8.0).abs() < 1e-9 && (g[1] + 5.0).abs() < 1e-9,
+            "{method}: {g:?}"
+        );
+        assert_eq!(v["error"].is_array(), method == "numeric");
+        let out = stdout_of(&[
+            "hessian", F, "--at", "x=1,y=2", "--method", method, "--format", "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let h = &v["hessian"];
+        for (i, j, want) in [(0, 0, 2.0), (0, 1, 3.0), (1, 0, 3.0), (1, 1, -4.0)] {
+            assert!(
+                (h[i][j].as_f64().unwrap() - want).abs() < 1e-7,
+                "{method}: {h}"
+            );
+        }
+    }
+    let out = nabla()
+        .args(["grad", F, "--method", "reverse"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a numeric method needs --at");
+}
+
+#[test]
+fn check_agrees_on_smooth_functions_and_fails_at_a_jump() {
+    let out = stdout_of(&["check", F]);
+    assert!(
+        out.contains("mixed partials symmetric (Schwarz): yes")
+            && out.ends_with("all four methods agree\n"),
+        "{out}"
+    );
+    assert!(out.contains("∂²f/∂y∂x"));
+    stdout_of(&["check", "sin(x*y)*exp(x)", "--at", "x=1,y=2"]);
+    let out = nabla()
+        .args(["check", "sign(x) + y", "--at", "x=0,y=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("disagree: ∂f/∂x")
+    );
+}
+
+#[test]
+fn expressions_may_start_with_a_minus() {
+    assert_eq!(stdout_of(&["diff", "-x^2", "x"]), "-2*x\n");
+}

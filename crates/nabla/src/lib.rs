@@ -18,6 +18,7 @@
 
 pub mod calculus;
 pub mod canon;
+pub mod compile;
 pub mod diff;
 pub mod error;
 pub mod eval;

@@ -1,4 +1,6 @@
 //! One module per family of subcommands.
 
 pub mod batch;
+pub mod check;
+pub mod numeric;
 pub mod symbolic;

@@ -11,6 +11,7 @@ use nabla::{Id, Store, Symbol};
 use rustc_hash::FxHashMap;
 use serde_json::json;
 
+use crate::commands::numeric::{self, Method, Problem};
 use crate::failure::Failure;
 use crate::input;
 use crate::output::{self, Format};
@@ -32,6 +33,7 @@ pub struct Common {
 #[derive(Args)]
 pub struct DiffArgs {
     /// The expression (`-` reads it from standard input).
+    #[arg(allow_hyphen_values = true)]
     pub expr: OsString,
     /// Variables, applied left to right: `x y` is ∂²f/∂x∂y.
     #[arg(required = true)]
@@ -44,10 +46,15 @@ pub struct DiffArgs {
 #[derive(Args)]
 pub struct GradArgs {
     /// The expression (`-` reads it from standard input).
+    #[arg(allow_hyphen_values = true)]
     pub expr: OsString,
     /// Variables (default: the free symbols sorted by name), e.g. `--vars x,y`.
     #[arg(long, value_name = "x,y")]
     pub vars: Vec<String>,
+    /// How to compute numbers at `--at`: the symbolic derivative, forward or reverse automatic
+    /// differentiation, or finite differences with error estimates.
+    #[arg(long, value_enum, default_value_t = Method::Symbolic)]
+    pub method: Method,
     #[command(flatten)]
     pub common: Common,
 }
@@ -56,11 +63,14 @@ pub struct GradArgs {
 #[derive(Args)]
 pub struct JacobianArgs {
     /// The expressions, one per row.
-    #[arg(required = true)]
+    #[arg(required = true, allow_hyphen_values = true)]
     pub exprs: Vec<OsString>,
     /// Variables (default: the free symbols of all expressions sorted by name).
     #[arg(long, value_name = "x,y")]
     pub vars: Vec<String>,
+    /// How to compute numbers at `--at` (see `grad --help`).
+    #[arg(long, value_enum, default_value_t = Method::Symbolic)]
+    pub method: Method,
     #[command(flatten)]
     pub common: Common,
 }
@@ -69,6 +79,7 @@ pub struct JacobianArgs {
 #[derive(Args)]
 pub struct EvalArgs {
     /// The expression (`-` reads it from standard input).
+    #[arg(allow_hyphen_values = true)]
     pub expr: OsString,
     /// Values, e.g. `x=1 y=2`.
     pub bindings: Vec<String>,
@@ -83,6 +94,7 @@ pub struct EvalArgs {
 #[derive(Args)]
 pub struct RewriteArgs {
     /// The expression (`-` reads it from standard input).
+    #[arg(allow_hyphen_values = true)]
     pub expr: OsString,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -153,6 +165,41 @@ pub fn diff(args: DiffArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--at` with a method other than the symbolic one differentiates the expression itself.
+fn numeric_point(
+    store: &mut Store,
+    common: &Common,
+    method: Method,
+) -> Result<Option<Vec<(Symbol, f64)>>, Failure> {
+    if common.at.is_empty() {
+        if method != Method::Symbolic {
+            return Err(Failure::usage(format!(
+                "error: --method {} gives numbers: say where with --at x=1,y=2",
+                method.name()
+            )));
+        }
+        return Ok(None);
+    }
+    if !common.subs.is_empty() {
+        return Err(Failure::usage(
+            "error: --subs rewrites symbolic results; with --at, give every value in --at instead",
+        ));
+    }
+    input::point(store, &common.at).map(Some)
+}
+
+fn numbers_json(xs: &[f64]) -> serde_json::Value {
+    json!(
+        xs.iter()
+            .map(|&x| output::json_number(x))
+            .collect::<Vec<_>>()
+    )
+}
+
+fn matrix_json(rows: &[Vec<f64>]) -> serde_json::Value {
+    json!(rows.iter().map(|r| numbers_json(r)).collect::<Vec<_>>())
+}
+
 pub fn grad(args: GradArgs) -> Result<(), Failure> {
     let Parsed {
         mut store,
@@ -161,53 +208,89 @@ pub fn grad(args: GradArgs) -> Result<(), Failure> {
     } = parse_arg(&args.expr)?;
     let vars = input::variables(&mut store, &args.vars, &[root])?;
     let mut g = calculus::gradient(&mut store, root, &vars);
-    let at = finish(&mut store, &mut g, &args.common)?;
     let names = output::names(&store, &vars);
-    match (args.common.format, at) {
-        (Format::Json, Some((point, values))) => output::print_json(&json!({
-            "method": "symbolic", "input": text, "at": output::point_json(&store, &point), "vars": names,
-            "gradient": values.iter().map(|&x| output::json_number(x)).collect::<Vec<_>>(),
-        })),
-        (Format::Json, None) => output::print_json(&json!({
+    if let Some(point) = numeric_point(&mut store, &args.common, args.method)? {
+        let f = Problem::new(&store, &[root], &vars, &point)?;
+        let symbolic = Problem::new(&store, &g, &vars, &point)?;
+        let est = numeric::gradient(&f, &symbolic, args.method)?;
+        if args.common.format == Format::Json {
+            let mut v = json!({"method": args.method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names,
+                "gradient": numbers_json(&est.values)});
+            if let Some(e) = &est.errors {
+                v["error"] = numbers_json(e);
+            }
+            output::print_json(&v);
+        } else {
+            println!("{}", output::numbers_text(&est.values));
+            if let Some(e) = &est.errors {
+                println!("error estimate {}", output::numbers_text(e));
+            }
+        }
+        return Ok(());
+    }
+    finish(&mut store, &mut g, &args.common)?;
+    match args.common.format {
+        Format::Json => output::print_json(&json!({
             "input": text, "vars": names,
             "gradient": g.iter().map(|&d| to_text(&store, d)).collect::<Vec<_>>(),
             "latex": g.iter().map(|&d| to_latex(&store, d)).collect::<Vec<_>>(),
         })),
-        (_, Some((_, values))) => println!("{}", output::numbers_text(&values)),
-        (format, None) => println!("{}", output::list(&store, &g, format)),
+        format => println!("{}", output::list(&store, &g, format)),
     }
     Ok(())
 }
 
-fn matrix_command(
-    mut store: Store,
+/// Hessians and Jacobians: symbolic matrices, or numbers at `--at` by any method.
+struct MatrixJob<'a> {
     text: serde_json::Value,
-    vars: &[Symbol],
-    mut rows: Vec<Vec<Id>>,
-    common: &Common,
-    key: &str,
-) -> Result<(), Failure> {
-    let width = vars.len();
+    fs: Vec<Id>,
+    vars: Vec<Symbol>,
+    rows: Vec<Vec<Id>>,
+    key: &'a str,
+    method: Method,
+}
+
+fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(), Failure> {
+    let MatrixJob {
+        text,
+        fs,
+        vars,
+        mut rows,
+        key,
+        method,
+    } = job;
+    let names = output::names(&store, &vars);
+    if let Some(point) = numeric_point(&mut store, common, method)? {
+        let f = Problem::new(&store, &fs, &vars, &point)?;
+        let symbolic = Problem::new(&store, &rows.concat(), &vars, &point)?;
+        let est = if key == "hessian" {
+            numeric::hessian(&f, &symbolic, method)?
+        } else {
+            numeric::jacobian(&f, &symbolic, method)?
+        };
+        if common.format == Format::Json {
+            let mut v = json!({"method": method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names});
+            v[key] = matrix_json(&est.values);
+            if let Some(e) = &est.errors {
+                v["error"] = matrix_json(e);
+            }
+            output::print_json(&v);
+        } else {
+            println!("{}", output::number_matrix_text(&est.values));
+            if let Some(e) = &est.errors {
+                println!("error estimate {}", output::number_matrix_text(e));
+            }
+        }
+        return Ok(());
+    }
+    let width = vars.len().max(1);
     let mut flat: Vec<Id> = rows.concat();
-    let at = finish(&mut store, &mut flat, common)?;
-    for (r, chunk) in rows.iter_mut().zip(flat.chunks(width.max(1))) {
+    finish(&mut store, &mut flat, common)?;
+    for (r, chunk) in rows.iter_mut().zip(flat.chunks(width)) {
         r.copy_from_slice(chunk);
     }
-    let names = output::names(&store, vars);
-    let numbers = |values: &[f64]| -> Vec<Vec<f64>> {
-        values.chunks(width.max(1)).map(|c| c.to_vec()).collect()
-    };
-    match (common.format, at) {
-        (Format::Json, Some((point, values))) => {
-            let m: Vec<Vec<serde_json::Value>> = numbers(&values)
-                .iter()
-                .map(|r| r.iter().map(|&x| output::json_number(x)).collect())
-                .collect();
-            let mut v = json!({"method": "symbolic", "input": text, "at": output::point_json(&store, &point), "vars": names});
-            v[key] = json!(m);
-            output::print_json(&v);
-        }
-        (Format::Json, None) => {
+    match common.format {
+        Format::Json => {
             let mut v = json!({"input": text, "vars": names});
             v[key] = json!(
                 rows.iter()
@@ -217,8 +300,7 @@ fn matrix_command(
             v["latex"] = json!(output::matrix(&store, &rows, Format::Latex));
             output::print_json(&v);
         }
-        (_, Some((_, values))) => println!("{}", output::number_matrix_text(&numbers(&values))),
-        (format, None) => println!("{}", output::matrix(&store, &rows, format)),
+        format => println!("{}", output::matrix(&store, &rows, format)),
     }
     Ok(())
 }
@@ -230,8 +312,16 @@ pub fn hessian(args: GradArgs) -> Result<(), Failure> {
         root,
     } = parse_arg(&args.expr)?;
     let vars = input::variables(&mut store, &args.vars, &[root])?;
-    let h = calculus::hessian(&mut store, root, &vars);
-    matrix_command(store, json!(text), &vars, h, &args.common, "hessian")
+    let rows = calculus::hessian(&mut store, root, &vars);
+    let job = MatrixJob {
+        text: json!(text),
+        fs: vec![root],
+        vars,
+        rows,
+        key: "hessian",
+        method: args.method,
+    };
+    matrix_command(store, job, &args.common)
 }
 
 pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
@@ -244,8 +334,16 @@ pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
         texts.push(text);
     }
     let vars = input::variables(&mut store, &args.vars, &roots)?;
-    let j = calculus::jacobian(&mut store, &roots, &vars);
-    matrix_command(store, json!(texts), &vars, j, &args.common, "jacobian")
+    let rows = calculus::jacobian(&mut store, &roots, &vars);
+    let job = MatrixJob {
+        text: json!(texts),
+        fs: roots,
+        vars,
+        rows,
+        key: "jacobian",
+        method: args.method,
+    };
+    matrix_command(store, job, &args.common)
 }
 
 pub fn eval(args: EvalArgs) -> Result<(), Failure> {
