@@ -29,6 +29,7 @@ fn main() {
                     "problem": problem.name,
                     "dimension": problem.dimension(),
                     "start": problem.start,
+                    "minimum": problem.minimum,
                     "method": name,
                     "x": s.x,
                     "value": s.value,
@@ -44,6 +45,7 @@ fn main() {
                 Err(e) => json!({
                     "problem": problem.name,
                     "start": problem.start,
+                    "minimum": problem.minimum,
                     "method": name,
                     "error": e.to_string(),
                 }),

@@ -291,7 +291,63 @@ mod tests {
             // plain Newton step.
             let g = [1e-6, 1e-6];
             newton.direction(&[2.0, 0.0, 0.0, 4.0], &g, &mut work, &mut p);
-            assert!((p[0] + 0.5e-6).abs() < 1e-18 && (p[1] + 0.25e-6).abs() < 1e-18, "{p:?}");
+            assert!(
+                (p[0] + 0.5e-6).abs() < 1e-18 && (p[1] + 0.25e-6).abs() < 1e-18,
+                "{p:?}"
+            );
         }
+    }
+}
+
+#[cfg(test)]
+mod classic_tests {
+    use super::*;
+    use crate::problems::assert_classic;
+
+    #[test]
+    fn truncated_cg_newton_reaches_every_classic_minimum() {
+        // Known exceptions to scipy's Newton-CG counts: on 100-D Rosenbrock our line search takes
+        // shorter steps (360 evaluations against 255), and one more step on Himmelblau from (4, -4).
+        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 360), (8, 9)]);
+    }
+
+    #[test]
+    fn modified_cholesky_newton_reaches_the_minima_of_the_small_problems() {
+        // The exact Newton step goes from (-1.2, 1, ...) to the local minimum near (-1, 1, ..., 1)
+        // of the 10- and 100-D Rosenbrock (as scipy's trust-exact does), so only the 2-D problems.
+        let newton = Newton::modified_cholesky();
+        for p in crate::problems::classic()
+            .iter()
+            .filter(|p| p.dimension() == 2)
+        {
+            let s = newton
+                .minimize(&mut p.objective(), &p.start, &Options::default())
+                .unwrap();
+            assert!(
+                p.distance(&s.x) < 1e-6,
+                "{} from {:?}: {:?}",
+                p.name,
+                p.start,
+                s.x
+            );
+            assert!(
+                s.evaluations.function <= 30,
+                "{}: {:?}",
+                p.name,
+                s.evaluations
+            );
+        }
+    }
+
+    #[test]
+    fn newton_needs_a_hessian() {
+        let mut f = crate::FnObjective::new(1, |x: &[f64], g: &mut [f64]| {
+            g[0] = 2.0 * x[0];
+            x[0] * x[0]
+        });
+        let e = Newton::default()
+            .minimize(&mut f, &[1.0], &Options::default())
+            .unwrap_err();
+        assert_eq!(e, OptimizeError::HessianUnavailable { method: "newton" });
     }
 }
