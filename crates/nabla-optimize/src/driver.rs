@@ -273,3 +273,275 @@ impl Run<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::update::{Adam, Sgd};
+    use crate::{Bfgs, FnObjective, GradientDescent, Lbfgs, Method, problems};
+
+    fn quadratic() -> impl Objective {
+        FnObjective::new(2, |x: &[f64], g: &mut [f64]| {
+            g[0] = 2.0 * x[0];
+            g[1] = 4.0 * x[1];
+            x[0] * x[0] + 2.0 * x[1] * x[1]
+        })
+    }
+
+    #[test]
+    fn wrong_start_length_is_an_error() {
+        let e = Bfgs::default()
+            .minimize(&mut quadratic(), &[1.0], &Options::default())
+            .unwrap_err();
+        assert_eq!(
+            e,
+            OptimizeError::DimensionMismatch {
+                expected: 2,
+                found: 1
+            }
+        );
+        assert!(e.to_string().contains("1 components"));
+    }
+
+    #[test]
+    fn non_finite_values_and_gradients_are_reported_with_where() {
+        // f = -x, defined only up to x = 2.5: fixed steps of 1 reach x = 3 at iteration 3.
+        let mut f = FnObjective::new(1, |x: &[f64], g: &mut [f64]| {
+            g[0] = -1.0;
+            if x[0] > 2.5 { f64::NAN } else { -x[0] }
+        });
+        let e = Sgd::new(1.0)
+            .minimize(&mut f, &[0.0], &Options::default())
+            .unwrap_err();
+        let expected = OptimizeError::NonFinite {
+            quantity: Quantity::Value,
+            iteration: 3,
+            index: None,
+            x: vec![3.0],
+        };
+        assert_eq!(e, expected);
+        assert_eq!(
+            e.to_string(),
+            "non-finite value at x = [3.0], while computing iteration 3"
+        );
+
+        let mut f = FnObjective::new(2, |x: &[f64], g: &mut [f64]| {
+            g[0] = 1.0;
+            g[1] = if x[0] == 0.0 { f64::INFINITY } else { 0.0 };
+            x[0]
+        });
+        let e = Bfgs::default()
+            .minimize(&mut f, &[0.0, 0.0], &Options::default())
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            OptimizeError::NonFinite {
+                quantity: Quantity::Gradient,
+                iteration: 0,
+                index: Some(1),
+                ..
+            }
+        ));
+        assert!(e.to_string().contains("component 1") && e.to_string().contains("start point"));
+    }
+
+    #[test]
+    fn divergence_is_an_error_for_every_kind_of_method() {
+        // Too large a fixed step on a quadratic: |x| doubles every iteration.
+        let e = Sgd::new(1.5).minimize(&mut quadratic(), &[1.0, 1.0], &Options::default());
+        assert!(matches!(e, Err(OptimizeError::Diverged { .. })), "{e:?}");
+        // Unbounded below: f = x + y, every descent method runs to -∞.
+        let mut plane = FnObjective::new(2, |x: &[f64], g: &mut [f64]| {
+            g.fill(1.0);
+            x[0] + x[1]
+        });
+        for method in ["gd-armijo", "bfgs", "lbfgs"] {
+            let m: Method = method.parse().unwrap();
+            let options = Options {
+                divergence_bound: 1e12,
+                ..Options::default()
+            };
+            let e = m.minimize(&mut plane, &[0.0, 0.0], &options).unwrap_err();
+            assert!(
+                matches!(e, OptimizeError::Diverged { .. }),
+                "{method}: {e:?}"
+            );
+            assert!(e.to_string().starts_with("diverged at iteration"), "{e}");
+        }
+    }
+
+    #[test]
+    fn invalid_options_are_named() {
+        let cases: [(Options, &str); 4] = [
+            (
+                Options {
+                    gradient_tolerance: -1.0,
+                    ..Options::default()
+                },
+                "gradient_tolerance",
+            ),
+            (
+                Options {
+                    relative_tolerance: f64::NAN,
+                    ..Options::default()
+                },
+                "relative_tolerance",
+            ),
+            (
+                Options {
+                    max_evaluations: 0,
+                    ..Options::default()
+                },
+                "max_evaluations",
+            ),
+            (
+                Options {
+                    divergence_bound: 0.0,
+                    ..Options::default()
+                },
+                "divergence_bound",
+            ),
+        ];
+        for (options, name) in cases {
+            let e = Bfgs::default()
+                .minimize(&mut quadratic(), &[1.0, 1.0], &options)
+                .unwrap_err();
+            assert!(
+                matches!(e, OptimizeError::InvalidOption { name: n, .. } if n == name),
+                "{e:?}"
+            );
+        }
+        let e = Sgd::new(-0.1).minimize(&mut quadratic(), &[1.0, 1.0], &Options::default());
+        assert!(e.unwrap_err().to_string().contains("learning_rate = -0.1"));
+        let mut adam = Adam::new(0.1);
+        adam.beta2 = 1.0;
+        let e = adam.minimize(&mut quadratic(), &[1.0, 1.0], &Options::default());
+        assert!(e.unwrap_err().to_string().contains("beta2"));
+    }
+
+    #[test]
+    fn each_stopping_rule_reports_itself() {
+        let start = [1.0, 1.0];
+        let run = |m: &dyn Minimizer, o: Options| m.minimize(&mut quadratic(), &start, &o).unwrap();
+        let off = Options {
+            gradient_tolerance: 0.0,
+            step_tolerance: 0.0,
+            relative_tolerance: 0.0,
+            ..Options::default()
+        };
+
+        let s = run(&Bfgs::default(), Options::default());
+        assert_eq!(s.stopped_by, StopReason::GradientNorm);
+        assert!(s.gradient_norm <= 1e-8);
+
+        let s = run(
+            &Sgd::new(0.1),
+            Options {
+                step_tolerance: 1e-6,
+                ..off.clone()
+            },
+        );
+        assert_eq!(s.stopped_by, StopReason::StepSize);
+
+        let s = run(
+            &Sgd::new(0.1),
+            Options {
+                relative_tolerance: 1e-9,
+                ..off.clone()
+            },
+        );
+        assert_eq!(s.stopped_by, StopReason::RelativeChange);
+
+        let s = run(
+            &Sgd::new(0.01),
+            Options {
+                max_iterations: 7,
+                ..off.clone()
+            },
+        );
+        assert_eq!((s.stopped_by, s.iterations), (StopReason::MaxIterations, 7));
+        assert_eq!(s.evaluations.function, 8);
+
+        let s = run(
+            &GradientDescent::default(),
+            Options {
+                max_evaluations: 5,
+                ..off.clone()
+            },
+        );
+        assert_eq!(s.stopped_by, StopReason::MaxEvaluations);
+        assert_eq!(s.evaluations.function, 5);
+        // The reported point is the last accepted one, consistent with its value.
+        let mut g = [0.0; 2];
+        assert_eq!(quadratic().value_gradient(&s.x, &mut g), s.value);
+
+        // With every tolerance off, BFGS runs into the limits of floating point.
+        let s = run(&Bfgs::default(), off);
+        assert_eq!(s.stopped_by, StopReason::LineSearchFailed, "{s:?}");
+        assert!(!s.stopped_by.converged());
+    }
+
+    #[test]
+    fn already_optimal_start_stops_at_once() {
+        let s = Lbfgs::default()
+            .minimize(&mut quadratic(), &[0.0, 0.0], &Options::default())
+            .unwrap();
+        assert_eq!(
+            (s.iterations, s.evaluations.function, s.stopped_by),
+            (0, 1, StopReason::GradientNorm)
+        );
+    }
+
+    #[test]
+    fn trace_and_observer_see_every_iterate() {
+        let p = problems::rosenbrock(2);
+        let mut seen = Vec::new();
+        let mut observer = |it: &Iterate| seen.push((it.iteration, it.evaluations.function));
+        let options = Options {
+            trace: true,
+            ..Options::default()
+        };
+        let s = Lbfgs::default()
+            .minimize_observed(&mut p.objective(), &p.start, &options, Some(&mut observer))
+            .unwrap();
+        let trace = s.trace.as_ref().unwrap();
+        assert_eq!(trace.len(), s.iterations + 1);
+        assert_eq!(seen.len(), trace.len());
+        for (k, (it, (iteration, evaluations))) in trace.iter().zip(&seen).enumerate() {
+            assert_eq!((it.iteration, *iteration), (k, k));
+            assert_eq!(it.evaluations.function, *evaluations);
+        }
+        assert!(
+            trace.windows(2).all(|w| w[1].value < w[0].value),
+            "line searches only descend"
+        );
+        assert_eq!(trace[0].x, p.start);
+        assert_eq!(trace.last().unwrap().x, s.x);
+        assert_eq!(s.trace_csv().lines().count(), trace.len() + 1);
+    }
+
+    #[test]
+    fn stop_reasons_serialize_to_their_names() {
+        use StopReason::*;
+        for r in [
+            GradientNorm,
+            StepSize,
+            RelativeChange,
+            LineSearchFailed,
+            MaxIterations,
+            MaxEvaluations,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.as_str())
+            );
+            assert_eq!(r.to_string(), r.as_str());
+        }
+        let s = Bfgs::default()
+            .minimize(&mut quadratic(), &[1.0, 1.0], &Options::default())
+            .unwrap();
+        let json: serde_json::Value = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["stopped_by"], "gradient_norm");
+        assert_eq!(json["evaluations"]["function"], s.evaluations.function);
+    }
+}

@@ -238,3 +238,140 @@ impl Minimizer for GradientDescent {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems;
+    use crate::{FnObjective, Iterate};
+
+    /// x² + 3xy + 5y² + x, minimum −5/11 at (−10/11, 3/11).
+    fn tilted_bowl() -> impl Objective {
+        FnObjective::new(2, |v: &[f64], g: &mut [f64]| {
+            let (x, y) = (v[0], v[1]);
+            g[0] = 2.0 * x + 3.0 * y + 1.0;
+            g[1] = 3.0 * x + 10.0 * y;
+            x * x + 3.0 * x * y + 5.0 * y * y + x
+        })
+    }
+    const BOWL_MIN: [f64; 2] = [-10.0 / 11.0, 3.0 / 11.0];
+
+    fn distance(x: &[f64]) -> f64 {
+        x.iter()
+            .zip(BOWL_MIN)
+            .fold(0.0, |m, (a, b)| f64::max(m, (a - b).abs()))
+    }
+
+    #[test]
+    fn adam_reaches_the_tilted_bowl_minimum() {
+        let options = Options {
+            max_iterations: 5000,
+            ..Options::default()
+        };
+        let s = Adam::new(0.05)
+            .minimize(&mut tilted_bowl(), &[3.0, 3.0], &options)
+            .unwrap();
+        assert!(distance(&s.x) < 1e-6, "{s:?}");
+        assert!((s.value + 5.0 / 11.0).abs() < 1e-10);
+        assert!(s.stopped_by.converged(), "{}", s.stopped_by);
+    }
+
+    #[test]
+    fn fixed_step_and_momentum_methods_converge_on_the_bowl() {
+        let options = Options {
+            max_iterations: 5000,
+            ..Options::default()
+        };
+        // The Hessian's eigenvalues are 1 and 11: with lr 0.08, plain steps contract the slow
+        // direction by 0.92 per iteration, heavy ball with momentum 0.5 by about 0.77.
+        let (mut heavy, mut nesterov) = (Momentum::new(0.08), Momentum::nesterov(0.08));
+        heavy.momentum = 0.5;
+        nesterov.momentum = 0.5;
+        let methods: [&dyn Minimizer; 3] = [&Sgd::new(0.08), &heavy, &nesterov];
+        let mut iterations = Vec::new();
+        for m in methods {
+            let s = m
+                .minimize(&mut tilted_bowl(), &[3.0, 3.0], &options)
+                .unwrap();
+            let d = distance(&s.x);
+            assert!(
+                d < 1e-6 && s.stopped_by.converged(),
+                "{}: {d:e} {}",
+                m.name(),
+                s.stopped_by
+            );
+            iterations.push(s.iterations);
+        }
+        assert!(
+            iterations[1] < iterations[0] && iterations[2] < iterations[0],
+            "{iterations:?}"
+        );
+    }
+
+    #[test]
+    fn adaptive_methods_make_progress() {
+        // AdaGrad's and RMSProp's constant-lr steps do not settle exactly; ask for clear progress.
+        let options = Options {
+            max_iterations: 3000,
+            ..Options::default()
+        };
+        let f0 = 3.0f64 * 3.0 + 27.0 + 45.0 + 3.0;
+        for m in [&AdaGrad::new(0.5) as &dyn Minimizer, &RmsProp::new(0.01)] {
+            let s = m
+                .minimize(&mut tilted_bowl(), &[3.0, 3.0], &options)
+                .unwrap();
+            assert!(
+                s.value + 5.0 / 11.0 < 1e-4 * (f0 + 5.0 / 11.0),
+                "{}: {s:?}",
+                m.name()
+            );
+            assert!(distance(&s.x) < 1e-2, "{}: {:?}", m.name(), s.x);
+        }
+    }
+
+    #[test]
+    fn armijo_descent_never_climbs_and_reaches_easy_minima() {
+        let options = Options {
+            trace: true,
+            max_iterations: 20_000,
+            ..Options::default()
+        };
+        // Beale's curved valley is slow for steepest descent: it stops on the relative change of f
+        // a few 1e-6 away, so only progress is asked there.
+        let cases = [
+            (problems::booth(), 1e-6),
+            (problems::matyas(), 1e-6),
+            (problems::three_hump_camel(), 1e-6),
+            (problems::beale(), 1e-4),
+        ];
+        for (p, accuracy) in cases {
+            let s = GradientDescent::default().minimize(&mut p.objective(), &p.start, &options);
+            let s = s.unwrap();
+            let d = p.distance(&s.x);
+            assert!(d < accuracy, "{}: {d:e} away, {}", p.name, s.stopped_by);
+            let trace = s.trace.unwrap();
+            assert!(
+                trace.windows(2).all(|w| w[1].value <= w[0].value),
+                "{}",
+                p.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_rule_state_starts_fresh_on_every_run() {
+        let adam = Adam::new(0.05);
+        let options = Options {
+            max_iterations: 50,
+            ..Options::default()
+        };
+        let mut first = Vec::new();
+        let mut record = |it: &Iterate| first.push(it.value);
+        adam.minimize_observed(&mut tilted_bowl(), &[3.0, 3.0], &options, Some(&mut record))
+            .unwrap();
+        let second = adam
+            .minimize(&mut tilted_bowl(), &[3.0, 3.0], &options)
+            .unwrap();
+        assert_eq!(first.last().copied(), Some(second.value));
+    }
+}

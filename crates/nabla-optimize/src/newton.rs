@@ -302,7 +302,7 @@ mod tests {
 #[cfg(test)]
 mod classic_tests {
     use super::*;
-    use crate::problems::assert_classic;
+    use crate::problems::scipy::assert_classic;
 
     #[test]
     fn truncated_cg_newton_reaches_every_classic_minimum() {

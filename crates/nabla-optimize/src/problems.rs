@@ -301,6 +301,84 @@ pub fn rastrigin_local() -> Problem {
     problem("rastrigin", &[1.2, -0.8], &[m, -m], vg, h)
 }
 
+/// Reference figures from scipy and the shared assertion of the method tests.
+#[cfg(test)]
+pub(crate) mod scipy {
+    use super::classic;
+
+    /// scipy's evaluation counts on [`classic`] (same order), for the tests: `minimize(..., tol=1e-10)`
+    /// with exact derivatives, scipy 1.17.1, measured by `bench/optimize_vs_scipy.py`. `None` where
+    /// scipy did not reach the listed minimum to 1e-6.
+    pub(crate) struct ScipyEvaluations {
+        pub bfgs: Option<usize>,
+        pub lbfgsb: Option<usize>,
+        pub newton_cg: Option<usize>,
+    }
+
+    pub(crate) const SCIPY: [ScipyEvaluations; 13] = {
+        const fn s(
+            bfgs: Option<usize>,
+            lbfgsb: Option<usize>,
+            newton_cg: usize,
+        ) -> ScipyEvaluations {
+            ScipyEvaluations {
+                bfgs,
+                lbfgsb,
+                newton_cg: Some(newton_cg),
+            }
+        }
+        [
+            s(Some(41), Some(45), 107), // rosenbrock 2
+            s(None, Some(89), 135),     // rosenbrock 10: scipy's BFGS stops at the local minimum
+            s(Some(657), None, 255), // rosenbrock 100: L-BFGS-B stops 9e-6 away (607 evaluations)
+            s(Some(19), Some(16), 15), // beale
+            s(Some(9), Some(7), 5),  // booth
+            s(Some(11), Some(8), 9), // himmelblau (-4, -4)
+            s(Some(18), Some(11), 9), // himmelblau (4, 4)
+            s(Some(16), Some(8), 8), // himmelblau (-4, 4)
+            s(Some(18), Some(11), 8), // himmelblau (4, -4)
+            s(Some(10), Some(6), 3), // matyas
+            s(Some(13), Some(8), 7), // three-hump camel
+            s(Some(10), Some(9), 9), // styblinski-tang
+            s(Some(14), Some(8), 6), // rastrigin
+        ]
+    };
+
+    /// Runs `method` with default options on every [`classic`] problem and asserts that it reaches the
+    /// listed minimum to 1e-6 and spends no more function evaluations than scipy's counterpart
+    /// (`scipy` picks its figure), or than the budget given in `exceptions` as `(problem index,
+    /// budget)` where it is known to need more.
+    pub(crate) fn assert_classic(
+        method: &dyn crate::Minimizer,
+        scipy: impl Fn(&ScipyEvaluations) -> Option<usize>,
+        exceptions: &[(usize, usize)],
+    ) {
+        let options = crate::Options::default();
+        for (i, (p, reference)) in classic().iter().zip(&SCIPY).enumerate() {
+            let s = method
+                .minimize(&mut p.objective(), &p.start, &options)
+                .unwrap();
+            let label = format!("{} #{i} {} from {:?}", method.name(), p.name, &p.start[..2]);
+            assert!(
+                s.stopped_by.converged(),
+                "{label}: stopped by {}",
+                s.stopped_by
+            );
+            assert!(
+                p.distance(&s.x) < 1e-6,
+                "{label}: {:?} is {:e} away",
+                s.x,
+                p.distance(&s.x)
+            );
+            let budget = exceptions.iter().find(|(j, _)| *j == i).map(|(_, b)| *b);
+            if let Some(limit) = budget.or(scipy(reference)) {
+                let n = s.evaluations.function;
+                assert!(n <= limit, "{label}: {n} evaluations, more than {limit}");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,77 +447,6 @@ mod tests {
                 "{}: gradient {gmax:e} at the listed minimum",
                 p.name
             );
-        }
-    }
-}
-
-/// scipy's evaluation counts on [`classic`] (same order), for the tests: `minimize(..., tol=1e-10)`
-/// with exact derivatives, scipy 1.17.1, measured by `bench/optimize_vs_scipy.py`. `None` where
-/// scipy did not reach the listed minimum to 1e-6.
-#[cfg(test)]
-pub(crate) struct ScipyEvaluations {
-    pub bfgs: Option<usize>,
-    pub lbfgsb: Option<usize>,
-    pub newton_cg: Option<usize>,
-}
-
-#[cfg(test)]
-pub(crate) const SCIPY: [ScipyEvaluations; 13] = {
-    const fn s(bfgs: Option<usize>, lbfgsb: Option<usize>, newton_cg: usize) -> ScipyEvaluations {
-        ScipyEvaluations {
-            bfgs,
-            lbfgsb,
-            newton_cg: Some(newton_cg),
-        }
-    }
-    [
-        s(Some(41), Some(45), 107), // rosenbrock 2
-        s(None, Some(89), 135),     // rosenbrock 10: scipy's BFGS stops at the local minimum
-        s(Some(657), None, 255),    // rosenbrock 100: L-BFGS-B stops 9e-6 away (607 evaluations)
-        s(Some(19), Some(16), 15),  // beale
-        s(Some(9), Some(7), 5),     // booth
-        s(Some(11), Some(8), 9),    // himmelblau (-4, -4)
-        s(Some(18), Some(11), 9),   // himmelblau (4, 4)
-        s(Some(16), Some(8), 8),    // himmelblau (-4, 4)
-        s(Some(18), Some(11), 8),   // himmelblau (4, -4)
-        s(Some(10), Some(6), 3),    // matyas
-        s(Some(13), Some(8), 7),    // three-hump camel
-        s(Some(10), Some(9), 9),    // styblinski-tang
-        s(Some(14), Some(8), 6),    // rastrigin
-    ]
-};
-
-/// Runs `method` with default options on every [`classic`] problem and asserts that it reaches the
-/// listed minimum to 1e-6 and spends no more function evaluations than scipy's counterpart
-/// (`scipy` picks its figure), or than the budget given in `exceptions` as `(problem index,
-/// budget)` where it is known to need more.
-#[cfg(test)]
-pub(crate) fn assert_classic(
-    method: &dyn crate::Minimizer,
-    scipy: impl Fn(&ScipyEvaluations) -> Option<usize>,
-    exceptions: &[(usize, usize)],
-) {
-    let options = crate::Options::default();
-    for (i, (p, reference)) in classic().iter().zip(&SCIPY).enumerate() {
-        let s = method
-            .minimize(&mut p.objective(), &p.start, &options)
-            .unwrap();
-        let label = format!("{} #{i} {} from {:?}", method.name(), p.name, &p.start[..2]);
-        assert!(
-            s.stopped_by.converged(),
-            "{label}: stopped by {}",
-            s.stopped_by
-        );
-        assert!(
-            p.distance(&s.x) < 1e-6,
-            "{label}: {:?} is {:e} away",
-            s.x,
-            p.distance(&s.x)
-        );
-        let budget = exceptions.iter().find(|(j, _)| *j == i).map(|(_, b)| *b);
-        if let Some(limit) = budget.or(scipy(reference)) {
-            let n = s.evaluations.function;
-            assert!(n <= limit, "{label}: {n} evaluations, more than {limit}");
         }
     }
 }

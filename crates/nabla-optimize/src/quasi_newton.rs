@@ -267,7 +267,7 @@ impl Minimizer for Lbfgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problems::assert_classic;
+    use crate::problems::scipy::assert_classic;
 
     #[test]
     fn bfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
