@@ -642,4 +642,26 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("shrink"));
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On smooth functions bounded below, the search converges to a strong Wolfe step.
+        #[test]
+        fn strong_wolfe_steps_on_random_quartics(
+            c in 0.01..100.0f64,
+            k in 0.0..10.0f64,
+            alpha0 in 1e-3..1e3f64,
+        ) {
+            // φ(α) = (α − c)² + k (α − c)⁴ has its minimum at c and φ'(0) < 0.
+            let phi = |a: f64| {
+                let d = a - c;
+                (d * d + k * d.powi(4), 2.0 * d + 4.0 * k * d.powi(3))
+            };
+            let (s, count) = wolfe_on(phi, alpha0);
+            prop_assert!(s.converged, "{:?}", s);
+            prop_assert!(strong_wolfe_holds(phi, &s, 1e-4, 0.9), "{:?}", s);
+            prop_assert!(count <= 20, "{} evaluations", count);
+        }
+    }
 }

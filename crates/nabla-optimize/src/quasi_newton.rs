@@ -322,4 +322,43 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("memory"), "{e}");
     }
+
+    use crate::{FnObjective, Newton};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// On ½xᵀAx − bᵀx with A = MᵀM + I, every second-order method finds A⁻¹b.
+        #[test]
+        fn quadratics_are_solved(
+            m in proptest::collection::vec(-2.0..2.0f64, 9),
+            b in proptest::collection::vec(-5.0..5.0f64, 3),
+        ) {
+            let mut a = [0.0; 9];
+            for i in 0..3 {
+                for j in 0..3 {
+                    a[i * 3 + j] = (0..3).map(|k| m[k * 3 + i] * m[k * 3 + j]).sum::<f64>()
+                        + if i == j { 1.0 } else { 0.0 };
+                }
+            }
+            let vg = |x: &[f64], g: &mut [f64]| {
+                let mut f = 0.0;
+                for i in 0..3 {
+                    g[i] = dot(&a[i * 3..i * 3 + 3], x) - b[i];
+                    f += 0.5 * x[i] * (g[i] - b[i]);
+                }
+                f
+            };
+            let mut objective = FnObjective::new(3, vg).with_hessian(|_: &[f64], h: &mut [f64]| {
+                h.copy_from_slice(&a)
+            });
+            let methods: [&dyn Minimizer; 3] = [&Bfgs::default(), &Lbfgs::default(), &Newton::default()];
+            for method in methods {
+                let s = method.minimize(&mut objective, &[0.0; 3], &Options::default()).unwrap();
+                let mut residual = [0.0; 3];
+                vg(&s.x, &mut residual);
+                prop_assert!(norm(&residual) < 1e-7, "{}: residual {:?}", method.name(), residual);
+            }
+        }
+    }
 }
