@@ -13,7 +13,7 @@ use crate::driver::{Minimizer, Observer, dot, drive, norm};
 use crate::error::OptimizeError;
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
-use crate::stop::{Options, Solution, StopReason};
+use crate::stop::{Options, Solution};
 
 /// Damped Newton's method; needs [`Objective::hessian`].
 ///
@@ -239,9 +239,9 @@ impl Minimizer for Newton {
                     1.0
                 };
                 previous = run.value;
-                let Some(step) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)?
-                else {
-                    return Ok(StopReason::LineSearchFailed);
+                let step = match along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
+                    Ok(step) => step,
+                    Err(reason) => return Ok(reason),
                 };
                 if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {
                     return Ok(reason);
