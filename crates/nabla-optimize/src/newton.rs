@@ -307,8 +307,8 @@ mod classic_tests {
     #[test]
     fn truncated_cg_newton_reaches_every_classic_minimum() {
         // Known exceptions to scipy's Newton-CG counts: on 100-D Rosenbrock our line search takes
-        // shorter steps (360 evaluations against 255), and one more step on Himmelblau from (4, -4).
-        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 360), (8, 9)]);
+        // shorter steps (350 evaluations against 255), and one more step on Himmelblau from (4, -4).
+        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 350), (8, 9)]);
     }
 
     #[test]

@@ -275,8 +275,9 @@ mod tests {
     #[test]
     fn bfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
         // Known exceptions: on Rosenbrock's valley both follow slightly different paths; scipy's
-        // BFGS does not scale H₀ (which costs it the 10-D global minimum) and needs 41 and 657.
-        assert_classic(&Bfgs::default(), |r| r.bfgs, &[(0, 47), (2, 677)]);
+        // BFGS does not scale H₀ (which costs it the 10-D global minimum) and needs 41 and 657,
+        // we need 47 and 671.
+        assert_classic(&Bfgs::default(), |r| r.bfgs, &[(0, 47), (2, 671)]);
     }
 
     #[test]
@@ -287,7 +288,7 @@ mod tests {
         let exceptions = [
             (0, 46),
             (1, 94),
-            (2, 626),
+            (2, 618),
             (3, 17),
             (6, 12),
             (7, 9),
