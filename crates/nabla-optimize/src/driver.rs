@@ -74,8 +74,8 @@ pub(crate) struct Run<'a> {
     options: &'a Options,
     observer: Option<&'a mut dyn FnMut(&Iterate)>,
     trace: Option<Vec<Iterate>>,
-    pub evaluations: Evaluations,
-    pub iteration: usize,
+    evaluations: Evaluations,
+    iteration: usize,
     pub x: Vec<f64>,
     pub value: f64,
     pub gradient: Vec<f64>,
@@ -121,6 +121,7 @@ pub(crate) fn drive(
             found: x0.len(),
         });
     }
+    // Re-borrow to shorten the trait object's lifetime to the run's (no coercion inside `Option`).
     let observer: Option<&mut dyn FnMut(&Iterate)> = match observer {
         Some(o) => Some(o),
         None => None,
@@ -137,20 +138,16 @@ pub(crate) fn drive(
         gradient: vec![0.0; n],
     };
     let mut g = vec![0.0; n];
-    let start = run.value_gradient(x0, &mut g);
-    let outcome = match start {
-        Ok(f) => {
-            run.value = f;
-            run.gradient = g;
-            run.record();
-            if norm(&run.gradient) <= options.gradient_tolerance {
-                Ok(StopReason::GradientNorm)
-            } else {
-                body(&mut run)
-            }
+    let outcome = run.value_gradient(x0, &mut g).and_then(|f| {
+        run.value = f;
+        run.gradient = g;
+        run.record();
+        if norm(&run.gradient) <= options.gradient_tolerance {
+            Ok(StopReason::GradientNorm)
+        } else {
+            body(&mut run)
         }
-        Err(h) => Err(h),
-    };
+    });
     match outcome {
         Ok(reason) | Err(Halt::Stop(reason)) => Ok(run.finish(reason)),
         Err(Halt::Fail(e)) => Err(e),
