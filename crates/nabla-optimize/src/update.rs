@@ -40,7 +40,7 @@ pub trait UpdateRule<F: Float> {
     /// and may use a new block layout.
     fn reset(&mut self);
 
-    /// One iteration over all parameter blocks: params[i] and grads[i] have equal lengths; per-block state
+    /// One iteration over all parameter blocks: `params[i]` and `grads[i]` have equal lengths; per-block state
     /// (velocities, moments) is created lazily on the first call and the block layout must not change afterwards.
     ///
     /// # Panics
