@@ -174,6 +174,29 @@ pub struct Iterate {
     pub evaluations: Evaluations,
 }
 
+impl fmt::Display for Iterate {
+    /// A one-line progress report, e.g. for a command line's live status line.
+    ///
+    /// ```
+    /// use nabla_optimize::{Evaluations, Iterate};
+    /// let it = Iterate {
+    ///     iteration: 12,
+    ///     x: vec![1.0, 2.0],
+    ///     value: 0.00125,
+    ///     gradient_norm: 0.5,
+    ///     evaluations: Evaluations { function: 15, gradient: 15, hessian: 0 },
+    /// };
+    /// assert_eq!(it.to_string(), "iteration 12: f = 1.250000e-3, |grad f| = 5.000e-1, 15 evaluations");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "iteration {}: f = {:.6e}, |grad f| = {:.3e}, {} evaluations",
+            self.iteration, self.value, self.gradient_norm, self.evaluations.function
+        )
+    }
+}
+
 /// The outcome of a run that did not fail.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Solution {
