@@ -9,9 +9,9 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Minimizer, Observer, Run, dot, drive, norm};
+use crate::driver::{Halt, Minimizer, Observer, Run, dot, drive, norm};
 use crate::error::OptimizeError;
-use crate::line_search::{LineStep, StrongWolfe, along};
+use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
 use crate::stop::{Options, Solution, StopReason};
 
@@ -24,8 +24,8 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
 }
 
-/// One line-search step along `p` shared by both methods. After `Ok(Ok(..))`, `run` holds the new
-/// iterate and `xt`/`gt` the previous one; `Ok(Err(reason))` means stop.
+/// One line-search step along `p` shared by both methods: afterwards `run` holds the new iterate
+/// and `xt`/`gt` the previous one, unless it returns why to stop.
 fn step_along(
     run: &mut Run<'_>,
     line_search: &StrongWolfe,
@@ -33,14 +33,10 @@ fn step_along(
     alpha0: f64,
     xt: &mut Vec<f64>,
     gt: &mut Vec<f64>,
-) -> Result<Result<LineStep, StopReason>, crate::driver::Halt> {
-    let step = match along(run, p, xt, gt, line_search, alpha0)? {
-        Ok(step) => step,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    match run.accept(xt, step.value, gt)? {
-        Some(reason) => Ok(Err(reason)),
-        None => Ok(Ok(step)),
+) -> Result<Option<StopReason>, Halt> {
+    match along(run, p, xt, gt, line_search, alpha0)? {
+        Ok(step) => run.accept(xt, step.value, gt),
+        Err(reason) => Ok(Some(reason)),
     }
 }
 
@@ -110,7 +106,7 @@ impl Minimizer for Bfgs {
                     p.iter_mut().zip(&run.gradient).for_each(|(p, g)| *p = -g);
                 }
                 let alpha0 = first_trial(h.is_none(), &p);
-                if let Err(reason) =
+                if let Some(reason) =
                     step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
                 {
                     return Ok(reason);
@@ -238,7 +234,7 @@ impl Minimizer for Lbfgs {
                     two_loop(&pairs, &run.gradient, &mut p, &mut alpha);
                 }
                 let alpha0 = first_trial(pairs.is_empty(), &p);
-                if let Err(reason) =
+                if let Some(reason) =
                     step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
                 {
                     return Ok(reason);
