@@ -2,7 +2,7 @@
 //! [`Iterate`] (one point of a trace) and [`Evaluations`] (the counters).
 
 use crate::error::OptimizeError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Tolerances, limits and recording switches shared by every method.
@@ -22,8 +22,14 @@ use std::fmt;
 /// assert!(options.validate().is_ok());
 /// let bad = Options { max_iterations: 0, ..Options::default() };
 /// assert!(bad.validate().unwrap_err().to_string().contains("max_iterations"));
+///
+/// // From JSON (e.g. a configuration file); missing fields keep their defaults.
+/// let parsed: Options = serde_json::from_str(r#"{"max_iterations": 50}"#).unwrap();
+/// assert_eq!(parsed, Options { max_iterations: 50, ..Options::default() });
+/// assert!(serde_json::from_str::<Options>(r#"{"max_iter": 50}"#).is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Stop when `‖∇f‖₂` falls to this (default `1e-8`).
     pub gradient_tolerance: f64,
@@ -100,7 +106,7 @@ impl Options {
 }
 
 /// Why a run stopped. The first three mean convergence; see [`StopReason::converged`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// The gradient norm fell below [`Options::gradient_tolerance`].
