@@ -17,6 +17,7 @@ gradient evaluation.
 """
 
 import json
+import pathlib
 import subprocess
 import sys
 import time
@@ -185,6 +186,7 @@ def run_nabla():
         check=True,
         capture_output=True,
         text=True,
+        cwd=pathlib.Path(__file__).resolve().parent.parent,
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
