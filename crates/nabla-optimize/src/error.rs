@@ -27,6 +27,7 @@ pub enum OptimizeError {
     DimensionMismatch { expected: usize, found: usize },
     /// The objective returned NaN or ±∞ at `x`, met while computing iteration `iteration`
     /// (`0` = the start point). `index` is the offending component of the gradient or Hessian.
+    /// Line searches first step back from such trial points; the update-rule methods cannot.
     NonFinite {
         quantity: Quantity,
         iteration: usize,

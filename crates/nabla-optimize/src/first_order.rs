@@ -360,6 +360,35 @@ mod tests {
     }
 
     #[test]
+    fn line_searches_step_back_from_outside_the_domain() {
+        // f = −ln x − ln(2 − x), minimum at 1, NaN outside (0, 2): the first trial step from 1.9
+        // lands at −7.6.
+        let mut barrier = FnObjective::new(1, |x: &[f64], g: &mut [f64]| {
+            g[0] = -1.0 / x[0] + 1.0 / (2.0 - x[0]);
+            -x[0].ln() - (2.0 - x[0]).ln()
+        });
+        let methods: [&dyn Minimizer; 3] = [
+            &GradientDescent::default(),
+            &crate::Bfgs::default(),
+            &crate::Lbfgs::default(),
+        ];
+        for m in methods {
+            let s = m
+                .minimize(&mut barrier, &[1.9], &Options::default())
+                .unwrap();
+            assert!((s.x[0] - 1.0).abs() < 1e-8, "{}: {:?}", m.name(), s.x);
+        }
+        // Without a line search there is no stepping back: the error says where.
+        let e = Sgd::new(1.0)
+            .minimize(&mut barrier, &[1.9], &Options::default())
+            .unwrap_err();
+        assert!(
+            e.to_string().starts_with("non-finite value at x = [-7.5"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn the_rule_state_starts_fresh_on_every_run() {
         let adam = Adam::new(0.05);
         let options = Options {

@@ -2,7 +2,8 @@
 //! conditions (a port of MINPACK-2's `dcsrch`/`dcstep`, the search scipy's BFGS and L-BFGS-B use) and
 //! Armijo backtracking.
 //!
-//! Both work on `φ(α) = f(x + α p)`. The caller supplies `φ` as a closure returning `(φ(α), φ'(α))`
+//! Both work on `φ(α) = f(x + α p)`, and both step back from trial points where `f` or `∇f` is not
+//! finite. The caller supplies `φ` as a closure returning `(φ(α), φ'(α))`
 //! that evaluates the objective at `x + α p`; the searches guarantee that the last `α` they evaluate
 //! is the one they return, so the caller's buffers then hold the accepted point and its gradient.
 
@@ -24,6 +25,13 @@ pub(crate) trait LineSearch {
 
 /// The largest step the strong Wolfe search may take, in units of the search direction.
 const ALPHA_MAX: f64 = 1e10;
+
+/// Whether a trial evaluation failed because `f` or `∇f` was not finite there: the searches then
+/// treat the step as too long and shorten it (an overflow or a domain boundary ahead) instead of
+/// failing the run; only if every trial fails is the error returned.
+fn overshot(halt: &Halt) -> bool {
+    matches!(halt, Halt::Fail(OptimizeError::NonFinite { .. }))
+}
 
 /// Strong Wolfe line search parameters (Moré & Thuente 1994):
 /// `φ(α) ≤ φ(0) + c1 α φ'(0)` and `|φ'(α)| ≤ c2 |φ'(0)|`.
@@ -382,7 +390,15 @@ impl LineSearch for StrongWolfe {
         let mut alpha = alpha0.min(ALPHA_MAX);
         let mut mt = MoreThuente::new(self, f0, g0, alpha, ALPHA_MAX);
         for evaluations in 1.. {
-            let (f, g) = phi(alpha)?;
+            let (f, g) = match phi(alpha) {
+                Err(halt) if overshot(&halt) && evaluations < self.max_evaluations => {
+                    // Too long a step: go halfway back to the best step and never beyond it again.
+                    alpha = mt.stx + 0.5 * (alpha - mt.stx);
+                    mt.stpmax = alpha;
+                    continue;
+                }
+                result => result?,
+            };
             let step = |converged| LineStep {
                 alpha,
                 value: f,
@@ -462,7 +478,13 @@ impl LineSearch for Backtracking {
     ) -> Result<LineStep, Halt> {
         let mut alpha = alpha0;
         for evaluations in 1.. {
-            let (f, g) = phi(alpha)?;
+            let (f, g) = match phi(alpha) {
+                Err(halt) if overshot(&halt) && evaluations < self.max_evaluations => {
+                    alpha *= self.shrink_max;
+                    continue;
+                }
+                result => result?,
+            };
             if f <= f0 + self.c1 * alpha * g0 || evaluations >= self.max_evaluations {
                 let converged = f <= f0 + self.c1 * alpha * g0;
                 return Ok(LineStep {
@@ -631,6 +653,39 @@ mod tests {
         let bt = Backtracking::default();
         let s = bt.search(&mut |a| Ok(phi(a)), f0, g0, 1.0).unwrap();
         assert!(s.converged && s.value <= f0 + 1e-4 * s.alpha * g0 && s.alpha < 0.02);
+    }
+
+    #[test]
+    fn searches_step_back_from_non_finite_trials() {
+        // φ(α) = (α − 1)² defined only for α < 3: trials beyond are NaN.
+        let phi = |a: f64| -> Result<(f64, f64), Halt> {
+            if a >= 3.0 {
+                let x = vec![a];
+                let quantity = crate::Quantity::Value;
+                return Err(Halt::Fail(OptimizeError::NonFinite {
+                    quantity,
+                    iteration: 1,
+                    index: None,
+                    x,
+                }));
+            }
+            Ok(((a - 1.0).powi(2), 2.0 * (a - 1.0)))
+        };
+        let (f0, g0) = (1.0, -2.0);
+        let s = StrongWolfe::default()
+            .search(&mut |a| phi(a), f0, g0, 100.0)
+            .unwrap();
+        assert!(s.converged && s.alpha < 3.0, "{s:?}");
+        let s = Backtracking::default()
+            .search(&mut |a| phi(a), f0, g0, 100.0)
+            .unwrap();
+        assert!(s.converged && s.alpha < 3.0, "{s:?}");
+        // Nothing finite anywhere: the error comes through.
+        let nan = |a: f64| phi(a + 10.0);
+        let e = StrongWolfe::default()
+            .search(&mut |a| nan(a), f0, g0, 1.0)
+            .unwrap_err();
+        assert!(overshot(&e));
     }
 
     #[test]
