@@ -1,0 +1,26 @@
+//! nabla-nn: neural networks on the CPU with nabla's own reverse-mode differentiation.
+//!
+//! [`Tensor`] holds values, [`Var`] records operations on them and back-propagates; layers,
+//! data loading, training and model files build on those.
+//!
+//! ```
+//! use nabla_nn::{Activation, Tensor, Var};
+//! // One gradient step of a tiny linear model on one example.
+//! let w = Var::parameter(Tensor::matrix(2, 2, vec![0.1, -0.2, 0.3, 0.4])?);
+//! let x = Var::constant(Tensor::matrix(1, 2, vec![1.0, 2.0])?);
+//! let loss = x.linear(&w, None, Activation::Identity)?.softmax_cross_entropy(&[1])?;
+//! loss.backward()?;
+//! assert_eq!(w.grad().unwrap().shape(), &[2, 2]);
+//! # Ok::<(), nabla_nn::NnError>(())
+//! ```
+
+mod error;
+mod gemm;
+mod graph;
+mod ops;
+mod tensor;
+
+pub use error::{NnError, Result};
+pub use graph::Var;
+pub use ops::activation::{Activation, LEAKY_RELU_SLOPE};
+pub use tensor::Tensor;
