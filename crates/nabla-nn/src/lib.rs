@@ -17,10 +17,14 @@
 mod error;
 mod gemm;
 mod graph;
+mod init;
+mod layers;
 mod ops;
 mod tensor;
 
 pub use error::{NnError, Result};
 pub use graph::Var;
+pub use init::Init;
+pub use layers::{Linear, Mlp, MlpSpec};
 pub use ops::activation::{Activation, LEAKY_RELU_SLOPE};
 pub use tensor::Tensor;

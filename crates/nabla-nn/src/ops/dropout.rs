@@ -38,7 +38,7 @@ impl Var {
     /// assert!(x.dropout(1.0, &mut rng).is_err());
     /// # Ok::<(), nabla_nn::NnError>(())
     /// ```
-    pub fn dropout(&self, p: f32, rng: &mut impl Rng) -> Result<Var> {
+    pub fn dropout(&self, p: f32, rng: &mut (impl Rng + ?Sized)) -> Result<Var> {
         if !(0.0..1.0).contains(&p) {
             return Err(NnError::invalid(
                 "dropout",
