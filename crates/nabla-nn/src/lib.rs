@@ -14,6 +14,7 @@
 //! # Ok::<(), nabla_nn::NnError>(())
 //! ```
 
+mod data;
 mod error;
 mod gemm;
 mod graph;
@@ -22,6 +23,9 @@ mod layers;
 mod ops;
 mod tensor;
 
+pub use data::{
+    LabelColumn, Standardizer, Table, Targets, Task, load_csv, read_csv, train_test_split,
+};
 pub use error::{NnError, Result};
 pub use graph::Var;
 pub use init::Init;
