@@ -30,6 +30,24 @@ pub struct LabelColumn {
     pub lines: Vec<u64>,
 }
 
+impl LabelColumn {
+    /// The labels as numbers (regression targets); errors name the offending line.
+    pub fn numbers(&self, source: &Path) -> Result<Vec<f32>> {
+        self.values
+            .iter()
+            .zip(&self.lines)
+            .map(|(v, &line)| {
+                parse_number(v).map_err(|detail| NnError::Csv {
+                    path: source.to_path_buf(),
+                    line,
+                    column: Some(self.name.clone()),
+                    detail,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Reads a CSV file with a header row. Every column except `label` must hold numbers.
 ///
 /// Errors name the file, line and column: an empty file, an unknown label column, a row with
@@ -158,11 +176,22 @@ fn parse_number(cell: &str) -> std::result::Result<f32, String> {
 /// What the label column means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Task {
-    /// Classification unless some label is a non-integer number.
+    /// Regression when every label is a number and some label has a fractional part or there
+    /// are more than [`MAX_AUTO_CLASSES`] distinct values; classification otherwise.
     #[default]
     Auto,
     Classification,
     Regression,
+}
+
+/// The most distinct integer labels [`Task::Auto`] still takes for classes.
+pub const MAX_AUTO_CLASSES: usize = 32;
+
+fn distinct(values: &[f64]) -> usize {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len()
 }
 
 /// Training targets derived from a label column.
@@ -192,26 +221,18 @@ impl Targets {
         let numbers: Option<Vec<f64>> = column.values.iter().map(|v| v.parse().ok()).collect();
         let task = match task {
             Task::Auto => match &numbers {
-                Some(ns) if ns.iter().any(|v| v.fract() != 0.0) => Task::Regression,
+                Some(ns)
+                    if ns.iter().any(|v| v.fract() != 0.0)
+                        || distinct(ns) > MAX_AUTO_CLASSES =>
+                {
+                    Task::Regression
+                }
                 _ => Task::Classification,
             },
             other => other,
         };
         if task == Task::Regression {
-            return column
-                .values
-                .iter()
-                .zip(&column.lines)
-                .map(|(v, &line)| {
-                    parse_number(v).map_err(|detail| NnError::Csv {
-                        path: source.to_path_buf(),
-                        line,
-                        column: Some(column.name.clone()),
-                        detail,
-                    })
-                })
-                .collect::<Result<_>>()
-                .map(Targets::Values);
+            return column.numbers(source).map(Targets::Values);
         }
         let mut names: Vec<String> = column.values.clone();
         match numbers {
@@ -402,6 +423,13 @@ mod tests {
             Targets::from_column(&col(&["0.5", "2"]), Task::Auto, p).unwrap(),
             Targets::Values(vec![0.5, 2.0])
         );
+        let many: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(matches!(Targets::from_column(&col(&many), Task::Auto, p).unwrap(), Targets::Values(_)));
+        assert!(matches!(
+            Targets::from_column(&col(&many), Task::Classification, p).unwrap(),
+            Targets::Classes { .. }
+        ));
         let err = Targets::from_column(&col(&["1", "x"]), Task::Regression, p).unwrap_err();
         assert_eq!(err.to_string(), "t.csv:3 column `y`: `x` is not a number");
     }

@@ -93,6 +93,15 @@ impl Var {
         self.0.value.borrow_mut()
     }
 
+    /// The value of a node no one else holds (e.g. an input batch once its graph is dropped),
+    /// so its buffer can be reused; otherwise the node is handed back.
+    pub fn try_into_value(self) -> std::result::Result<Tensor, Var> {
+        match Rc::try_unwrap(self.0) {
+            Ok(mut node) => Ok(std::mem::replace(node.value.get_mut(), Tensor::scalar(0.0))),
+            Err(rc) => Err(Var(rc)),
+        }
+    }
+
     pub fn shape(&self) -> Vec<usize> {
         self.value().shape().to_vec()
     }

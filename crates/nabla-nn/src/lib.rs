@@ -20,15 +20,24 @@ mod gemm;
 mod graph;
 mod init;
 mod layers;
+mod model;
+mod model_io;
 mod ops;
 mod tensor;
+mod train;
 
 pub use data::{
-    LabelColumn, Standardizer, Table, Targets, Task, load_csv, read_csv, train_test_split,
+    LabelColumn, MAX_AUTO_CLASSES, Standardizer, Table, Targets, Task, load_csv, read_csv, train_test_split,
 };
 pub use error::{NnError, Result};
 pub use graph::Var;
 pub use init::Init;
 pub use layers::{Linear, Mlp, MlpSpec};
+pub use model::{Model, ModelDescription, ModelKind, Prediction, Predictions};
+pub use model_io::{load_model, save_model};
 pub use ops::activation::{Activation, LEAKY_RELU_SLOPE};
 pub use tensor::Tensor;
+pub use train::{
+    BatchProgress, ConfusionMatrix, EpochStats, OptimizerKind, Schedule, TrainConfig, TrainObserver,
+    TrainReport, step, train, train_table,
+};
