@@ -147,8 +147,8 @@ pub fn read_csv(reader: impl Read, source: &Path, label: Option<&str>) -> Result
                 }
                 continue;
             }
-            let value = parse_number(cell)
-                .map_err(|detail| error(line, Some(&header[i]), detail))?;
+            let value =
+                parse_number(cell).map_err(|detail| error(line, Some(&header[i]), detail))?;
             data.push(value);
         }
         rows += 1;
@@ -222,8 +222,7 @@ impl Targets {
         let task = match task {
             Task::Auto => match &numbers {
                 Some(ns)
-                    if ns.iter().any(|v| v.fract() != 0.0)
-                        || distinct(ns) > MAX_AUTO_CLASSES =>
+                    if ns.iter().any(|v| v.fract() != 0.0) || distinct(ns) > MAX_AUTO_CLASSES =>
                 {
                     Task::Regression
                 }
@@ -356,7 +355,11 @@ impl Standardizer {
 
 /// Shuffled row indices split into `(train, test)`, `ceil(rows · test_fraction)` of them for test
 /// (as scikit-learn's `train_test_split`). Both parts must be non-empty.
-pub fn train_test_split(rows: usize, test_fraction: f32, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+pub fn train_test_split(
+    rows: usize,
+    test_fraction: f32,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>)> {
     if !(0.0..1.0).contains(&test_fraction) {
         return Err(NnError::Config(format!(
             "test fraction {test_fraction} is not in [0, 1)"
@@ -388,15 +391,26 @@ mod tests {
         let cases = [
             ("", None, "t.csv:1: empty file: no header row"),
             ("a,b\n", None, "t.csv:1: no data rows after the header"),
-            ("a,b\n1,2\n3\n", None, "t.csv:3: row has 1 fields but the header has 2"),
+            (
+                "a,b\n1,2\n3\n",
+                None,
+                "t.csv:3: row has 1 fields but the header has 2",
+            ),
             ("a,b\n1,2\n3,\n", None, "t.csv:3 column `b`: empty cell"),
-            ("a,b\n1,inf\n", None, "t.csv:2 column `b`: `inf` is inf, not a finite number"),
+            (
+                "a,b\n1,inf\n",
+                None,
+                "t.csv:2 column `b`: `inf` is inf, not a finite number",
+            ),
         ];
         for (text, label, want) in cases {
             assert_eq!(read(text, label).unwrap_err().to_string(), want);
         }
         let err = read("a,b\n1,2\n", Some("c")).unwrap_err().to_string();
-        assert_eq!(err, "t.csv:1 column `c`: no such label column; the columns are a, b");
+        assert_eq!(
+            err,
+            "t.csv:1 column `c`: no such label column; the columns are a, b"
+        );
     }
 
     #[test]
@@ -417,7 +431,10 @@ mod tests {
         let p = Path::new("t.csv");
         assert_eq!(
             Targets::from_column(&col(&["b", "a", "b"]), Task::Auto, p).unwrap(),
-            Targets::Classes { indices: vec![1, 0, 1], names: vec!["a".into(), "b".into()] }
+            Targets::Classes {
+                indices: vec![1, 0, 1],
+                names: vec!["a".into(), "b".into()]
+            }
         );
         assert_eq!(
             Targets::from_column(&col(&["0.5", "2"]), Task::Auto, p).unwrap(),
@@ -425,7 +442,10 @@ mod tests {
         );
         let many: Vec<String> = (0..40).map(|i| i.to_string()).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        assert!(matches!(Targets::from_column(&col(&many), Task::Auto, p).unwrap(), Targets::Values(_)));
+        assert!(matches!(
+            Targets::from_column(&col(&many), Task::Auto, p).unwrap(),
+            Targets::Values(_)
+        ));
         assert!(matches!(
             Targets::from_column(&col(&many), Task::Classification, p).unwrap(),
             Targets::Classes { .. }
@@ -442,7 +462,10 @@ mod tests {
         all.sort();
         assert_eq!(all, (0..10).collect::<Vec<_>>());
         assert_eq!(train_test_split(10, 0.2, 3).unwrap(), (train, test));
-        assert_ne!(train_test_split(10, 0.2, 4).unwrap().1, train_test_split(10, 0.2, 3).unwrap().1);
+        assert_ne!(
+            train_test_split(10, 0.2, 4).unwrap().1,
+            train_test_split(10, 0.2, 3).unwrap().1
+        );
         assert!(train_test_split(1, 0.2, 0).is_err());
     }
 

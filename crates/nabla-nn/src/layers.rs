@@ -59,17 +59,17 @@ pub struct MlpSpec {
     pub activation: Activation,
     /// Dropout probability after every hidden layer during training (0 disables it).
     pub dropout: f32,
-    /// `None` picks [`Init::for_activation`].
-    pub init: Option<Init>,
+    /// Weight initialisation of the hidden layers (the output layer is always Glorot uniform).
+    pub init: Init,
 }
 
 /// A sequential multilayer perceptron.
 ///
 /// ```
-/// use nabla_nn::{Activation, Mlp, MlpSpec, Tensor};
+/// use nabla_nn::{Activation, Init, Mlp, MlpSpec, Tensor};
 /// use rand::SeedableRng;
 /// let spec = MlpSpec { inputs: 4, hidden: vec![8, 8], outputs: 3, activation: Activation::Relu,
-///                      dropout: 0.0, init: None };
+///                      dropout: 0.0, init: Init::default() };
 /// let mlp = Mlp::new(&spec, &mut rand::rngs::StdRng::seed_from_u64(0))?;
 /// assert_eq!(mlp.sizes(), vec![4, 8, 8, 3]);
 /// let out = mlp.infer(&Tensor::zeros(&[5, 4]))?;
@@ -99,7 +99,7 @@ impl Mlp {
                 spec.dropout
             )));
         }
-        let init = spec.init.unwrap_or(Init::for_activation(spec.activation));
+        let init = spec.init;
         let last = sizes.len() - 2;
         let layers = sizes
             .windows(2)
@@ -167,10 +167,11 @@ impl Mlp {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate() {
             h = layer.forward(&h)?;
-            if i + 1 < self.layers.len() && self.dropout > 0.0 {
-                if let Some(rng) = rng.as_deref_mut() {
-                    h = h.dropout(self.dropout, rng)?;
-                }
+            if let Some(rng) = rng.as_deref_mut()
+                && i + 1 < self.layers.len()
+                && self.dropout > 0.0
+            {
+                h = h.dropout(self.dropout, rng)?;
             }
         }
         Ok(h)
@@ -220,7 +221,7 @@ mod tests {
             outputs: 2,
             activation: Activation::Tanh,
             dropout,
-            init: None,
+            init: Init::default(),
         }
     }
 

@@ -27,7 +27,8 @@ mod tensor;
 mod train;
 
 pub use data::{
-    LabelColumn, MAX_AUTO_CLASSES, Standardizer, Table, Targets, Task, load_csv, read_csv, train_test_split,
+    LabelColumn, MAX_AUTO_CLASSES, Standardizer, Table, Targets, Task, load_csv, read_csv,
+    train_test_split,
 };
 pub use error::{NnError, Result};
 pub use graph::Var;
@@ -38,6 +39,6 @@ pub use model_io::{load_model, save_model};
 pub use ops::activation::{Activation, LEAKY_RELU_SLOPE};
 pub use tensor::Tensor;
 pub use train::{
-    BatchProgress, ConfusionMatrix, EpochStats, OptimizerKind, Schedule, TrainConfig, TrainObserver,
-    TrainReport, step, train, train_table,
+    BatchProgress, ConfusionMatrix, EpochStats, OptimizerKind, Schedule, TrainConfig,
+    TrainObserver, TrainReport, step, train, train_table,
 };

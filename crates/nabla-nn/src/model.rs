@@ -64,7 +64,10 @@ pub struct Model {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Prediction {
     /// The most probable class and its probability.
-    Class { label: String, probability: f32 },
+    Class {
+        label: String,
+        probability: f32,
+    },
     Value(f32),
 }
 
@@ -121,9 +124,9 @@ impl Model {
                     })
                     .collect();
                 let score = truth.map(|t| {
-                    let hits = rows.iter().zip(t).filter(|(p, t)| {
-                        matches!(p, Prediction::Class { label, .. } if label == *t)
-                    });
+                    let hits = rows.iter().zip(t).filter(
+                        |(p, t)| matches!(p, Prediction::Class { label, .. } if label == *t),
+                    );
                     hits.count() as f32 / rows.len() as f32
                 });
                 Ok(Predictions {

@@ -27,7 +27,7 @@ fn le_bytes(t: &Tensor) -> Vec<u8> {
 /// ```
 /// # use nabla_nn::*;
 /// # use rand::SeedableRng;
-/// # let spec = MlpSpec { inputs: 2, hidden: vec![3], outputs: 2, activation: Activation::Relu, dropout: 0.0, init: None };
+/// # let spec = MlpSpec { inputs: 2, hidden: vec![3], outputs: 2, activation: Activation::Relu, dropout: 0.0, init: Init::default() };
 /// # let mlp = Mlp::new(&spec, &mut rand::rngs::StdRng::seed_from_u64(0))?;
 /// # let description = ModelDescription { kind: ModelKind::Classification, layer_sizes: vec![2, 3, 2],
 /// #     activation: "relu".into(), feature_names: vec!["a".into(), "b".into()], label: "y".into(),
@@ -94,7 +94,9 @@ pub fn load_model(path: &Path) -> Result<Model> {
     let activation = description.activation()?;
     let sizes = &description.layer_sizes;
     if sizes.len() < 2 {
-        return Err(bad(format!("layer sizes {sizes:?} need an input and an output")));
+        return Err(bad(format!(
+            "layer sizes {sizes:?} need an input and an output"
+        )));
     }
     let inputs = sizes[0];
     if description.feature_names.len() != inputs
@@ -110,7 +112,9 @@ pub fn load_model(path: &Path) -> Result<Model> {
     }
     let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;
     let read = |name: &str, shape: &[usize]| -> Result<Tensor> {
-        let view = tensors.tensor(name).map_err(|e| bad(format!("{name}: {e}")))?;
+        let view = tensors
+            .tensor(name)
+            .map_err(|e| bad(format!("{name}: {e}")))?;
         if view.dtype() != Dtype::F32 || view.shape() != shape {
             return Err(bad(format!(
                 "{name} is {:?} {:?}, expected F32 {shape:?}",
@@ -152,12 +156,72 @@ pub fn load_model(path: &Path) -> Result<Model> {
 mod tests {
     use super::*;
 
+    use crate::{Prediction, TrainConfig, read_csv, train_table};
+
+    #[test]
+    fn trained_model_round_trips_and_predicts_csv_with_or_without_labels() {
+        let mut csv = String::from("a,b,kind\n");
+        for i in 0..60 {
+            let (a, b) = ((i * 7 % 11) as f32, (i * 5 % 13) as f32);
+            csv += &format!("{a},{b},{}\n", if a > b { "big" } else { "small" });
+        }
+        let table = read_csv(csv.as_bytes(), Path::new("toy.csv"), Some("kind")).unwrap();
+        let config = TrainConfig {
+            label: "kind".into(),
+            hidden: vec![8],
+            epochs: 40,
+            batch: 8,
+            lr: 0.01,
+            ..TrainConfig::default()
+        };
+        let model = train_table(&table, &config, &mut ()).unwrap().model;
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!(
+            "nabla_nn_roundtrip_{}.safetensors",
+            std::process::id()
+        ));
+        save_model(&model, &path).unwrap();
+        let loaded = load_model(&path).unwrap();
+        assert_eq!(loaded.description, model.description);
+        assert_eq!(loaded.description.classes, vec!["big", "small"]);
+
+        let labelled = dir.join(format!("nabla_nn_labelled_{}.csv", std::process::id()));
+        std::fs::write(&labelled, &csv).unwrap();
+        let with = loaded.predict_csv(&labelled).unwrap();
+        assert_eq!(with.score, model.predict_table(&table).unwrap().score);
+        assert!(with.score.unwrap() > 0.9);
+
+        let unlabelled = dir.join(format!("nabla_nn_unlabelled_{}.csv", std::process::id()));
+        let stripped: String = csv
+            .lines()
+            .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+            .collect();
+        std::fs::write(&unlabelled, stripped).unwrap();
+        let without = loaded.predict_csv(&unlabelled).unwrap();
+        assert_eq!(without.score, None);
+        assert_eq!(without.rows, with.rows);
+        assert!(
+            matches!(&without.rows[0], Prediction::Class { probability, .. } if *probability >= 0.5)
+        );
+
+        let wrong = dir.join(format!("nabla_nn_wrong_{}.csv", std::process::id()));
+        std::fs::write(&wrong, "a,c\n1,2\n").unwrap();
+        let err = loaded.predict_csv(&wrong).unwrap_err().to_string();
+        assert!(err.contains("differ from the model's [a, b]"), "{err}");
+        for p in [path, labelled, unlabelled, wrong] {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+
     #[test]
     fn garbage_and_foreign_files_are_rejected() {
         let dir = std::env::temp_dir();
         let garbage = dir.join("nabla_nn_garbage.safetensors");
         std::fs::write(&garbage, b"not a model").unwrap();
-        assert!(matches!(load_model(&garbage), Err(NnError::ModelFormat { .. })));
+        assert!(matches!(
+            load_model(&garbage),
+            Err(NnError::ModelFormat { .. })
+        ));
 
         let foreign = dir.join("nabla_nn_foreign.safetensors");
         let bytes = le_bytes(&Tensor::zeros(&[2]));

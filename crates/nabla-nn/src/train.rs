@@ -14,6 +14,7 @@ use rand::seq::SliceRandom;
 use crate::data::{Standardizer, Table, Targets, Task, load_csv, train_test_split};
 use crate::error::{NnError, Result};
 use crate::graph::Var;
+use crate::init::Init;
 use crate::layers::{Mlp, MlpSpec};
 use crate::model::{Model, ModelDescription, ModelKind, rmse};
 use crate::ops::activation::Activation;
@@ -117,7 +118,11 @@ impl FromStr for Schedule {
             }),
             ["step", every, gamma] => Ok(Schedule::Step {
                 every: every.parse().ok().filter(|&e| e > 0).ok_or_else(bad)?,
-                gamma: gamma.parse().ok().filter(|g: &f32| *g > 0.0).ok_or_else(bad)?,
+                gamma: gamma
+                    .parse()
+                    .ok()
+                    .filter(|g: &f32| *g > 0.0)
+                    .ok_or_else(bad)?,
             }),
             _ => Err(bad()),
         }
@@ -146,6 +151,7 @@ pub struct TrainConfig {
     /// L2 penalty added to the gradient (`--weight-decay`, PyTorch convention).
     pub weight_decay: f32,
     pub dropout: f32,
+    pub init: Init,
     /// Fraction held out for testing (0 disables the test split).
     pub test_fraction: f32,
     pub task: Task,
@@ -166,6 +172,7 @@ impl Default for TrainConfig {
             seed: 0,
             weight_decay: 0.0,
             dropout: 0.0,
+            init: Init::default(),
             test_fraction: 0.2,
             task: Task::Auto,
         }
@@ -307,7 +314,9 @@ pub fn train_table(
         .label
         .as_ref()
         .filter(|l| l.name == config.label)
-        .ok_or_else(|| NnError::Config(format!("the table has no label column `{}`", config.label)))?;
+        .ok_or_else(|| {
+            NnError::Config(format!("the table has no label column `{}`", config.label))
+        })?;
     let targets = Targets::from_column(label, config.task, &table.source)?;
     let rows = table.features.shape()[0];
     let (train_rows, test_rows) = if config.test_fraction > 0.0 {
@@ -330,7 +339,13 @@ pub fn train_table(
                     "classification needs at least two classes, found {names:?}"
                 )));
             }
-            (ModelKind::Classification, names.len(), names.clone(), 0.0, 1.0)
+            (
+                ModelKind::Classification,
+                names.len(),
+                names.clone(),
+                0.0,
+                1.0,
+            )
         }
         Targets::Values(v) => {
             let s = Standardizer::fit(&Tensor::matrix(v.len(), 1, v.clone())?)?;
@@ -355,7 +370,7 @@ pub fn train_table(
         outputs,
         activation: config.activation,
         dropout: config.dropout,
-        init: None,
+        init: config.init,
     };
     let mlp = Mlp::new(&spec, &mut rng)?;
     let mut optimizer = config.optimizer.build(config.lr, config.weight_decay);
@@ -377,12 +392,19 @@ pub fn train_table(
         Ok(match y {
             Targets::Classes { indices, .. } => {
                 let predicted = out.argmax_rows()?;
-                let hits = predicted.iter().zip(indices).filter(|(p, t)| p == t).count();
+                let hits = predicted
+                    .iter()
+                    .zip(indices)
+                    .filter(|(p, t)| p == t)
+                    .count();
                 (hits as f32 / indices.len().max(1) as f32, predicted)
             }
             Targets::Values(v) => {
-                let unscaled: Vec<f32> =
-                    out.data().iter().map(|o| o * target_std + target_mean).collect();
+                let unscaled: Vec<f32> = out
+                    .data()
+                    .iter()
+                    .map(|o| o * target_std + target_mean)
+                    .collect();
                 (rmse(&unscaled, v), Vec::new())
             }
         })
@@ -394,7 +416,9 @@ pub fn train_table(
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 0..config.epochs {
         let epoch_start = Instant::now();
-        let lr = config.schedule.learning_rate(config.lr, epoch, config.epochs);
+        let lr = config
+            .schedule
+            .learning_rate(config.lr, epoch, config.epochs);
         optimizer.set_learning_rate(lr);
         order.shuffle(&mut rng);
         let mut loss_sum = 0.0f64;
@@ -463,7 +487,9 @@ pub fn train_table(
 
 fn confusion_of(truth: &Targets, predicted: &[usize]) -> Option<ConfusionMatrix> {
     match truth {
-        Targets::Classes { indices, names } => Some(ConfusionMatrix::new(names, indices, predicted)),
+        Targets::Classes { indices, names } => {
+            Some(ConfusionMatrix::new(names, indices, predicted))
+        }
         Targets::Values(_) => None,
     }
 }
@@ -472,9 +498,15 @@ fn validate(config: &TrainConfig) -> Result<()> {
     let problem = if config.batch == 0 {
         Some("batch size must be positive".to_string())
     } else if !(config.lr.is_finite() && config.lr > 0.0) {
-        Some(format!("learning rate {} must be a positive number", config.lr))
+        Some(format!(
+            "learning rate {} must be a positive number",
+            config.lr
+        ))
     } else if !(config.weight_decay.is_finite() && config.weight_decay >= 0.0) {
-        Some(format!("weight decay {} must be non-negative", config.weight_decay))
+        Some(format!(
+            "weight decay {} must be non-negative",
+            config.weight_decay
+        ))
     } else {
         None
     };
@@ -485,12 +517,12 @@ fn validate(config: &TrainConfig) -> Result<()> {
 /// Returns the batch loss and hands the input buffer back for reuse.
 ///
 /// ```
-/// use nabla_nn::{step, Activation, Mlp, MlpSpec, Targets, Tensor};
+/// use nabla_nn::{step, Activation, Init, Mlp, MlpSpec, Targets, Tensor};
 /// use nabla_optimize::update::Adam;
 /// use rand::SeedableRng;
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
 /// let spec = MlpSpec { inputs: 3, hidden: vec![4], outputs: 2, activation: Activation::Relu,
-///                      dropout: 0.0, init: None };
+///                      dropout: 0.0, init: Init::default() };
 /// let mlp = Mlp::new(&spec, &mut rng)?;
 /// let y = Targets::Classes { indices: vec![0, 1], names: vec!["a".into(), "b".into()] };
 /// let mut adam = Adam::new(0.01);
@@ -535,6 +567,32 @@ mod tests {
 
     fn table(csv: &str, label: &str) -> Table {
         read_csv(csv.as_bytes(), Path::new("t.csv"), Some(label)).unwrap()
+    }
+
+    #[test]
+    fn digits_reach_95_percent() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv");
+        let config = TrainConfig {
+            data: path,
+            label: "digit".into(),
+            hidden: vec![64, 32],
+            seed: 0,
+            ..TrainConfig::default()
+        };
+        let report = train(&config, &mut ()).unwrap();
+        assert_eq!((report.train_rows, report.test_rows), (1437, 360));
+        let accuracy = report.test_metric.unwrap();
+        assert!(accuracy >= 0.95, "test accuracy {accuracy}");
+        let confusion = report.confusion.unwrap();
+        let correct: usize = (0..10).map(|i| confusion.counts[i][i]).sum();
+        assert_eq!(correct as f32 / 360.0, accuracy);
+        assert!(
+            report
+                .history
+                .windows(2)
+                .all(|w| w[0].epoch + 1 == w[1].epoch)
+        );
+        assert!(report.history.last().unwrap().loss < report.history[0].loss);
     }
 
     #[test]
@@ -583,7 +641,11 @@ mod tests {
         let report = train_table(&table(&csv, "y"), &config, &mut ()).unwrap();
         assert_eq!(report.kind, ModelKind::Regression);
         // The targets span 300..800; an RMSE of a few units means the line was learnt.
-        assert!(report.test_metric.unwrap() < 10.0, "{:?}", report.test_metric);
+        assert!(
+            report.test_metric.unwrap() < 10.0,
+            "{:?}",
+            report.test_metric
+        );
         assert!(report.confusion.is_none());
     }
 
@@ -621,17 +683,40 @@ mod tests {
     fn bad_configs_are_rejected() {
         let t = table("a,y\n1,0\n2,1\n3,0\n4,1\n5,1\n", "y");
         let bad = [
-            TrainConfig { label: "y".into(), batch: 0, ..TrainConfig::default() },
-            TrainConfig { label: "y".into(), lr: -1.0, ..TrainConfig::default() },
-            TrainConfig { label: "z".into(), ..TrainConfig::default() },
-            TrainConfig { label: "y".into(), test_fraction: 1.5, ..TrainConfig::default() },
-            TrainConfig { label: "y".into(), dropout: 1.0, ..TrainConfig::default() },
+            TrainConfig {
+                label: "y".into(),
+                batch: 0,
+                ..TrainConfig::default()
+            },
+            TrainConfig {
+                label: "y".into(),
+                lr: -1.0,
+                ..TrainConfig::default()
+            },
+            TrainConfig {
+                label: "z".into(),
+                ..TrainConfig::default()
+            },
+            TrainConfig {
+                label: "y".into(),
+                test_fraction: 1.5,
+                ..TrainConfig::default()
+            },
+            TrainConfig {
+                label: "y".into(),
+                dropout: 1.0,
+                ..TrainConfig::default()
+            },
         ];
         for config in bad {
             assert!(train_table(&t, &config, &mut ()).is_err(), "{config:?}");
         }
         let one_class = table("a,y\n1,0\n2,0\n3,0\n", "y");
-        let config = TrainConfig { label: "y".into(), test_fraction: 0.0, ..TrainConfig::default() };
+        let config = TrainConfig {
+            label: "y".into(),
+            test_fraction: 0.0,
+            ..TrainConfig::default()
+        };
         assert!(train_table(&one_class, &config, &mut ()).is_err());
     }
 }

@@ -224,7 +224,8 @@ mod tests {
             (&[2, 3, 4], &[3, 1]),
             (&[2, 1, 4], &[]),
         ];
-        let kinds: [(BinaryKind, fn(f64, f64) -> f64); 3] = [
+        type Reference = fn(f64, f64) -> f64;
+        let kinds: [(BinaryKind, Reference); 3] = [
             (BinaryKind::Add, |a, b| a + b),
             (BinaryKind::Sub, |a, b| a - b),
             (BinaryKind::Mul, |a, b| a * b),

@@ -122,7 +122,8 @@ mod tests {
     #[test]
     fn fused_layer_matches_reference_for_every_activation() {
         let (n, k, m) = (4, 3, 5);
-        let acts: [(Activation, fn(f64) -> f64); 6] = [
+        type Reference = fn(f64) -> f64;
+        let acts: [(Activation, Reference); 6] = [
             (Activation::Identity, |z| z),
             (Activation::Relu, |z| z.max(0.0)),
             (
