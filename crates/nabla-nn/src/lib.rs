@@ -39,6 +39,6 @@ pub use model_io::{load_model, save_model};
 pub use ops::activation::{Activation, LEAKY_RELU_SLOPE};
 pub use tensor::Tensor;
 pub use train::{
-    BatchProgress, ConfusionMatrix, EpochStats, OptimizerKind, Schedule, TrainConfig,
+    BatchProgress, BatchTargets, ConfusionMatrix, EpochStats, OptimizerKind, Schedule, TrainConfig,
     TrainObserver, TrainReport, step, train, train_table,
 };

@@ -413,6 +413,7 @@ pub fn train_table(
     let mut order: Vec<usize> = (0..train_rows.len()).collect();
     let batches = train_rows.len().div_ceil(config.batch);
     let mut batch_x = Tensor::zeros(&[0, 0]);
+    let (mut class_buffer, mut value_buffer) = (Vec::new(), Vec::new());
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 0..config.epochs {
         let epoch_start = Instant::now();
@@ -424,8 +425,19 @@ pub fn train_table(
         let mut loss_sum = 0.0f64;
         for (b, chunk) in order.chunks(config.batch).enumerate() {
             x_train.select_rows_into(chunk, &mut batch_x)?;
-            let batch_y = y_fit.select(chunk);
-            let (loss, x_back) = step(&mlp, batch_x, &batch_y, optimizer.as_mut(), &mut rng)?;
+            let batch_y = match &y_fit {
+                Targets::Classes { indices, .. } => {
+                    class_buffer.clear();
+                    class_buffer.extend(chunk.iter().map(|&r| indices[r]));
+                    BatchTargets::Classes(&class_buffer)
+                }
+                Targets::Values(v) => {
+                    value_buffer.clear();
+                    value_buffer.extend(chunk.iter().map(|&r| v[r]));
+                    BatchTargets::Values(&value_buffer)
+                }
+            };
+            let (loss, x_back) = step(&mlp, batch_x, batch_y, optimizer.as_mut(), &mut rng)?;
             batch_x = x_back;
             if !loss.is_finite() {
                 return Err(NnError::NonFiniteLoss {
@@ -513,30 +525,39 @@ fn validate(config: &TrainConfig) -> Result<()> {
     problem.map_or(Ok(()), |p| Err(NnError::Config(p)))
 }
 
+/// The targets of one mini-batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BatchTargets<'a> {
+    /// Class indices, one per row.
+    Classes(&'a [usize]),
+    /// Regression targets, one per row.
+    Values(&'a [f32]),
+}
+
 /// One training step on a batch: forward (dropout on), loss, backward, optimiser update.
 /// Returns the batch loss and hands the input buffer back for reuse.
 ///
 /// ```
-/// use nabla_nn::{step, Activation, Init, Mlp, MlpSpec, Targets, Tensor};
+/// use nabla_nn::{step, Activation, BatchTargets, Init, Mlp, MlpSpec, Tensor};
 /// use nabla_optimize::update::Adam;
 /// use rand::SeedableRng;
 /// let mut rng = rand::rngs::StdRng::seed_from_u64(0);
 /// let spec = MlpSpec { inputs: 3, hidden: vec![4], outputs: 2, activation: Activation::Relu,
 ///                      dropout: 0.0, init: Init::default() };
 /// let mlp = Mlp::new(&spec, &mut rng)?;
-/// let y = Targets::Classes { indices: vec![0, 1], names: vec!["a".into(), "b".into()] };
+/// let y = BatchTargets::Classes(&[0, 1]);
 /// let mut adam = Adam::new(0.01);
 /// let mut x = Tensor::matrix(2, 3, vec![1., 0., 0., 0., 1., 1.])?;
-/// let (first, x_back) = step(&mlp, x, &y, &mut adam, &mut rng)?;
+/// let (first, x_back) = step(&mlp, x, y, &mut adam, &mut rng)?;
 /// x = x_back;
-/// for _ in 0..50 { x = step(&mlp, x, &y, &mut adam, &mut rng)?.1; }
-/// assert!(step(&mlp, x, &y, &mut adam, &mut rng)?.0 < first);
+/// for _ in 0..50 { x = step(&mlp, x, y, &mut adam, &mut rng)?.1; }
+/// assert!(step(&mlp, x, y, &mut adam, &mut rng)?.0 < first);
 /// # Ok::<(), nabla_nn::NnError>(())
 /// ```
 pub fn step(
     mlp: &Mlp,
     x: Tensor,
-    y: &Targets,
+    y: BatchTargets<'_>,
     optimizer: &mut dyn UpdateRule<f32>,
     rng: &mut StdRng,
 ) -> Result<(f32, Tensor)> {
@@ -544,8 +565,10 @@ pub fn step(
     let input = Var::constant(x);
     let out = mlp.forward(&input, Some(rng))?;
     let loss = match y {
-        Targets::Classes { indices, .. } => out.softmax_cross_entropy(indices)?,
-        Targets::Values(v) => out.mse(&Var::constant(Tensor::matrix(v.len(), 1, v.clone())?))?,
+        BatchTargets::Classes(indices) => out.softmax_cross_entropy(indices)?,
+        BatchTargets::Values(v) => {
+            out.mse(&Var::constant(Tensor::matrix(v.len(), 1, v.to_vec())?))?
+        }
     };
     let value = loss.value().item()?;
     if value.is_finite() {
