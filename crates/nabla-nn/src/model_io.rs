@@ -9,7 +9,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use crate::error::{NnError, Result};
 use crate::graph::Var;
 use crate::layers::{Linear, Mlp};
-use crate::model::{Model, ModelDescription};
+use crate::model::{Model, ModelDescription, ModelKind};
 use crate::tensor::Tensor;
 
 const METADATA_KEY: &str = "nabla_nn";
@@ -108,6 +108,18 @@ pub fn load_model(path: &Path) -> Result<Model> {
             description.feature_names.len(),
             description.feature_mean.len(),
             description.feature_std.len()
+        )));
+    }
+    let outputs = sizes[sizes.len() - 1];
+    let expected_outputs = match description.kind {
+        ModelKind::Classification => description.classes.len(),
+        ModelKind::Regression => 1,
+    };
+    if outputs != expected_outputs {
+        return Err(bad(format!(
+            "{outputs} outputs for a {:?} model with {} classes",
+            description.kind,
+            description.classes.len()
         )));
     }
     let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(e.to_string()))?;

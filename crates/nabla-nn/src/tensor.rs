@@ -212,10 +212,8 @@ impl Tensor {
 
     /// Rows `rows` of a matrix gathered into a new matrix (used to assemble mini-batches).
     pub fn select_rows(&self, rows: &[usize]) -> Result<Tensor> {
-        let (n, c) = self.dims2("select_rows")?;
-        let mut out = Tensor::zeros(&[rows.len(), c]);
+        let mut out = Tensor::zeros(&[0]);
         self.select_rows_into(rows, &mut out)?;
-        debug_assert!(rows.iter().all(|&r| r < n));
         Ok(out)
     }
 
@@ -281,6 +279,41 @@ mod tests {
         let p = a.softmax_rows().unwrap();
         assert!(p.data().iter().all(|v| v.is_finite()));
         assert_eq!(a.argmax_rows().unwrap(), vec![0, 1]);
+    }
+
+    use proptest::prelude::*;
+
+    fn matrix(rows: usize, cols: usize) -> impl Strategy<Value = Tensor> {
+        proptest::collection::vec(-4.0f32..4.0, rows * cols)
+            .prop_map(move |data| Tensor::matrix(rows, cols, data).unwrap())
+    }
+
+    proptest! {
+        #[test]
+        fn transpose_is_an_involution(a in matrix(3, 5)) {
+            prop_assert_eq!(a.transpose().unwrap().transpose().unwrap(), a);
+        }
+
+        #[test]
+        fn transpose_reverses_products(a in matrix(4, 3), b in matrix(3, 5)) {
+            let left = a.matmul(&b).unwrap().transpose().unwrap();
+            let right = b.transpose().unwrap().matmul(&a.transpose().unwrap()).unwrap();
+            for (x, y) in left.data().iter().zip(right.data()) {
+                prop_assert!((x - y).abs() <= 1e-4 * (1.0 + x.abs()));
+            }
+        }
+
+        #[test]
+        fn softmax_rows_are_distributions(a in matrix(3, 4), shift in -50.0f32..50.0) {
+            let p = a.softmax_rows().unwrap();
+            let q = a.map(|v| v + shift).softmax_rows().unwrap();
+            for (row, shifted) in p.data().chunks(4).zip(q.data().chunks(4)) {
+                prop_assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+                for (x, y) in row.iter().zip(shifted) {
+                    prop_assert!((x - y).abs() < 1e-5);
+                }
+            }
+        }
     }
 
     #[test]

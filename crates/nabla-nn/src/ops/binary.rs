@@ -241,6 +241,26 @@ mod tests {
         }
     }
 
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn bias_add_commutes_and_sub_inverts_it(
+            x in proptest::collection::vec(-5.0f32..5.0, 12),
+            b in proptest::collection::vec(-5.0f32..5.0, 4),
+        ) {
+            let x = Var::constant(Tensor::new(&[3, 4], x).unwrap());
+            let b = Var::constant(Tensor::new(&[4], b).unwrap());
+            let xb = x.add(&b).unwrap();
+            let bx = b.add(&x).unwrap();
+            prop_assert_eq!(&*xb.value(), &*bx.value());
+            let back = xb.sub(&b).unwrap();
+            for (r, x) in back.value().data().iter().zip(x.value().data()) {
+                prop_assert!((r - x).abs() < 1e-5);
+            }
+        }
+    }
+
     #[test]
     fn incompatible_shapes_are_reported() {
         let a = Var::constant(Tensor::zeros(&[2, 3]));
