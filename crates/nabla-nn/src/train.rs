@@ -618,6 +618,83 @@ mod tests {
         assert!(report.history.last().unwrap().loss < report.history[0].loss);
     }
 
+    fn separable() -> Table {
+        let mut csv = String::from("a,b,y\n");
+        for i in 0..80 {
+            let (a, b) = ((i * 7 % 11) as f32, (i * 5 % 13) as f32);
+            csv += &format!("{a},{b},{}\n", u8::from(a > b));
+        }
+        table(&csv, "y")
+    }
+
+    #[test]
+    fn every_optimizer_and_schedule_learns() {
+        let t = separable();
+        for (optimizer, lr) in [
+            (OptimizerKind::Sgd, 0.1),
+            (OptimizerKind::Momentum, 0.05),
+            (OptimizerKind::Adam, 0.01),
+        ] {
+            for schedule in [
+                Schedule::Constant,
+                Schedule::Cosine,
+                "step:20:0.5".parse().unwrap(),
+            ] {
+                let config = TrainConfig {
+                    label: "y".into(),
+                    hidden: vec![8],
+                    epochs: 60,
+                    batch: 8,
+                    optimizer,
+                    lr,
+                    schedule,
+                    ..TrainConfig::default()
+                };
+                let report = train_table(&t, &config, &mut ()).unwrap();
+                assert!(
+                    report.train_metric > 0.9,
+                    "{optimizer:?} {schedule:?}: {}",
+                    report.train_metric
+                );
+                let rates: Vec<f32> = report.history.iter().map(|h| h.learning_rate).collect();
+                assert_eq!(rates[0], lr);
+                assert_eq!(
+                    schedule == Schedule::Constant,
+                    rates.iter().all(|&r| r == lr)
+                );
+            }
+        }
+        assert_eq!(
+            "ADAM".parse::<OptimizerKind>().unwrap(),
+            OptimizerKind::Adam
+        );
+        assert!("lbfgs".parse::<OptimizerKind>().is_err());
+    }
+
+    #[test]
+    fn weight_decay_shrinks_weights() {
+        let t = separable();
+        let norm = |weight_decay: f32| {
+            let config = TrainConfig {
+                label: "y".into(),
+                hidden: vec![8],
+                epochs: 30,
+                batch: 8,
+                lr: 0.01,
+                weight_decay,
+                ..TrainConfig::default()
+            };
+            let model = train_table(&t, &config, &mut ()).unwrap().model;
+            model
+                .mlp
+                .parameters()
+                .iter()
+                .map(|p| p.value().data().iter().map(|v| v * v).sum::<f32>())
+                .sum::<f32>()
+        };
+        assert!(norm(0.5) < 0.5 * norm(0.0));
+    }
+
     #[test]
     fn schedules() {
         let s: Schedule = "step:2:0.5".parse().unwrap();
