@@ -3,7 +3,7 @@
 //! graph in reverse topological order (found iteratively, so depth is bounded by memory only)
 //! and accumulates gradients into every node created with [`Var::parameter`].
 
-use std::cell::{Ref, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell, RefMut};
 use std::collections::HashSet;
 use std::rc::Rc;
 
@@ -22,6 +22,9 @@ pub(crate) trait Backward {
 struct Node {
     value: RefCell<Tensor>,
     grad: RefCell<Option<Tensor>>,
+    /// Set by [`Var::zero_grad`]: the buffer's contents are stale and stand for zeros, so the
+    /// next accumulation overwrites instead of adding (sparing a pass over every parameter).
+    grad_is_zero: Cell<bool>,
     parents: Vec<Var>,
     op: Option<Box<dyn Backward>>,
     requires_grad: bool,
@@ -49,6 +52,7 @@ impl Var {
         Var(Rc::new(Node {
             value: RefCell::new(value),
             grad: RefCell::new(Some(grad)),
+            grad_is_zero: Cell::new(false),
             parents: Vec::new(),
             op: None,
             requires_grad: true,
@@ -60,6 +64,7 @@ impl Var {
         Var(Rc::new(Node {
             value: RefCell::new(value),
             grad: RefCell::new(None),
+            grad_is_zero: Cell::new(false),
             parents: Vec::new(),
             op: None,
             requires_grad: false,
@@ -73,6 +78,7 @@ impl Var {
             Var(Rc::new(Node {
                 value: RefCell::new(value),
                 grad: RefCell::new(None),
+                grad_is_zero: Cell::new(false),
                 parents,
                 op: Some(Box::new(op)),
                 requires_grad: true,
@@ -109,17 +115,25 @@ impl Var {
     /// The accumulated gradient of a parameter (`None` for constants and, after
     /// [`Var::backward`] has passed through, for intermediate nodes).
     pub fn grad(&self) -> Option<Ref<'_, Tensor>> {
+        self.materialize_zeros();
         Ref::filter_map(self.0.grad.borrow(), Option::as_ref).ok()
     }
 
     /// Mutable access to the gradient buffer, for optimisers.
     pub fn grad_mut(&self) -> Option<RefMut<'_, Tensor>> {
+        self.materialize_zeros();
         RefMut::filter_map(self.0.grad.borrow_mut(), Option::as_mut).ok()
     }
 
     /// Sets the gradient to zero, keeping its buffer.
     pub fn zero_grad(&self) {
-        if let Some(mut g) = self.grad_mut() {
+        self.0.grad_is_zero.set(true);
+    }
+
+    fn materialize_zeros(&self) {
+        if self.0.grad_is_zero.replace(false)
+            && let Some(g) = self.0.grad.borrow_mut().as_mut()
+        {
             g.data_mut().fill(0.0);
         }
     }
@@ -133,26 +147,34 @@ impl Var {
         if !self.requires_grad() {
             return;
         }
+        let overwrite = self.0.grad_is_zero.replace(false);
         let mut slot = self.0.grad.borrow_mut();
         match slot.as_mut() {
-            Some(acc) => acc
+            Some(acc) if !overwrite => acc
                 .data_mut()
                 .iter_mut()
                 .zip(g.data())
                 .for_each(|(a, b)| *a += b),
-            None => *slot = Some(g),
+            _ => *slot = Some(g),
         }
     }
 
     /// Lets `write(buffer, beta)` compute the gradient contribution `c` as `buffer ← c + beta·buffer`
-    /// directly in this node's gradient buffer, so a matrix product can accumulate without a temporary.
+    /// directly in this node's gradient buffer, so a matrix product can accumulate without a
+    /// temporary. `beta` is 0 or 1; with 0 the buffer's old contents must not be read (they may
+    /// be stale, even NaN).
     pub(crate) fn accumulate_with(&self, write: impl FnOnce(&mut [f32], f32)) {
         if !self.requires_grad() {
             return;
         }
+        let beta = if self.0.grad_is_zero.replace(false) {
+            0.0
+        } else {
+            1.0
+        };
         let mut slot = self.0.grad.borrow_mut();
         match slot.as_mut() {
-            Some(acc) => write(acc.data_mut(), 1.0),
+            Some(acc) => write(acc.data_mut(), beta),
             None => {
                 let mut g = Tensor::zeros(self.value().shape());
                 write(g.data_mut(), 0.0);
@@ -255,6 +277,25 @@ mod tests {
         y.backward().unwrap();
         let want = 2.0 * 2f32.exp();
         assert!((x.grad().unwrap().item().unwrap() - want).abs() < 1e-5);
+    }
+
+    #[test]
+    fn zeroing_discards_even_non_finite_gradients() {
+        let w = Var::parameter(Tensor::matrix(1, 1, vec![2.0]).unwrap());
+        let x = Var::constant(Tensor::matrix(1, 1, vec![f32::NAN]).unwrap());
+        x.matmul(&w).unwrap().sum().backward().unwrap();
+        assert!(w.grad().unwrap().data()[0].is_nan());
+        w.zero_grad();
+        let x = Var::constant(Tensor::matrix(1, 1, vec![3.0]).unwrap());
+        // The matrix product, the bias reduction and the elementwise paths all overwrite.
+        x.matmul(&w).unwrap().sum().backward().unwrap();
+        assert_eq!(w.grad().unwrap().data(), &[3.0]);
+        w.zero_grad();
+        w.sum().backward().unwrap();
+        assert_eq!(w.grad().unwrap().data(), &[1.0]);
+        w.zero_grad();
+        w.exp().sum().backward().unwrap();
+        assert_eq!(w.grad().unwrap().data(), &[2f32.exp()]);
     }
 
     #[test]

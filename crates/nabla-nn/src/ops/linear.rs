@@ -35,7 +35,9 @@ impl Backward for LinearOp {
         w.accumulate_with(|buf, beta| gemm(x.value().as_mat().t(), dz_mat, beta, buf));
         if let Some(b) = parents.get(2) {
             b.accumulate_with(|buf, beta| {
-                buf.iter_mut().for_each(|v| *v *= beta);
+                if beta == 0.0 {
+                    buf.fill(0.0);
+                }
                 for row in dz.data().chunks(buf.len()) {
                     buf.iter_mut().zip(row).for_each(|(v, g)| *v += g);
                 }
