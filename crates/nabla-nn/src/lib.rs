@@ -3,6 +3,12 @@
 //! [`Tensor`] holds values, [`Var`] records operations on them and back-propagates; layers,
 //! data loading, training and model files build on those.
 //!
+//! Entry points for a command line:
+//! - `nabla train`: fill a [`TrainConfig`] (one field per flag), call [`train`] with a
+//!   [`TrainObserver`] (progress bar), print the [`TrainReport`], [`save_model`] its `model`.
+//! - `nabla predict`: [`load_model`], then [`Model::predict_csv`] (with or without the label
+//!   column; the score is filled in when it is present).
+//!
 //! ```
 //! use nabla_nn::{Activation, Tensor, Var};
 //! // One gradient step of a tiny linear model on one example.
