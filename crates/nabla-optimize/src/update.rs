@@ -490,29 +490,40 @@ impl<F: Float> UpdateRule<F> for Adam<F> {
         self.lr = lr;
     }
     fn try_step(&mut self, params: &mut [&mut [F]], grads: &[&[F]]) -> Result<(), LayoutError> {
-        // Buffers: 0 = first moment, 1 = second moment, 2 = running max of the second (AMSGrad).
-        let t = self.state.begin(params, grads, 3)?;
+        // Buffers: 0 = first moment, 1 = second moment, and with AMSGrad 2 = running max of the
+        // second, created when first needed (from the current second moment).
+        let t = self.state.begin(params, grads, 2)?;
         let t = i32::try_from(t).unwrap_or(i32::MAX);
         let one = F::one();
-        let (b1, b2) = (self.beta1, self.beta2);
+        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
         let step_size = self.lr / (one - b1.powi(t));
-        let bc2_sqrt = (one - b2.powi(t)).sqrt();
+        let inv_bc2_sqrt = one / (one - b2.powi(t)).sqrt();
         for ((p, g), bufs) in params.iter_mut().zip(grads).zip(&mut self.state.blocks) {
-            let [m, v, vmax] = &mut bufs[..] else {
-                unreachable!("three buffers per block")
-            };
-            for (j, (p, &g)) in p.iter_mut().zip(g.iter()).enumerate() {
-                let g = g + self.weight_decay * *p;
-                m[j] = b1 * m[j] + (one - b1) * g;
-                v[j] = b2 * v[j] + (one - b2) * g * g;
-                let v_used = if self.amsgrad {
-                    vmax[j] = vmax[j].max(v[j]);
-                    vmax[j]
-                } else {
-                    v[j]
-                };
-                let denom = v_used.sqrt() / bc2_sqrt + self.eps;
-                *p = *p - step_size * m[j] / denom;
+            if self.amsgrad && bufs.len() == 2 {
+                bufs.push(bufs[1].clone());
+            }
+            // Separate loops so that the common case vectorises without a per-element branch.
+            match &mut bufs[..] {
+                [m, v] | [m, v, _] if !self.amsgrad => {
+                    let moments = m.iter_mut().zip(v.iter_mut());
+                    for ((p, &g), (m, v)) in p.iter_mut().zip(g.iter()).zip(moments) {
+                        let g = g + wd * *p;
+                        *m = b1 * *m + (one - b1) * g;
+                        *v = b2 * *v + (one - b2) * g * g;
+                        *p = *p - step_size * *m / (v.sqrt() * inv_bc2_sqrt + eps);
+                    }
+                }
+                [m, v, vmax] => {
+                    let moments = m.iter_mut().zip(v.iter_mut()).zip(vmax.iter_mut());
+                    for ((p, &g), ((m, v), vmax)) in p.iter_mut().zip(g.iter()).zip(moments) {
+                        let g = g + wd * *p;
+                        *m = b1 * *m + (one - b1) * g;
+                        *v = b2 * *v + (one - b2) * g * g;
+                        *vmax = vmax.max(*v);
+                        *p = *p - step_size * *m / (vmax.sqrt() * inv_bc2_sqrt + eps);
+                    }
+                }
+                _ => unreachable!("two or three buffers per block"),
             }
         }
         Ok(())

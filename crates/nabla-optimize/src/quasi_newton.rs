@@ -1,0 +1,325 @@
+//! Quasi-Newton methods: [`Bfgs`] (dense inverse-Hessian approximation) and [`Lbfgs`] (the last `m`
+//! curvature pairs, two-loop recursion), both with the strong Wolfe line search, which keeps
+//! `sᵀy > 0` and so the approximations positive definite.
+//!
+//! The first step tries unit length along the steepest-descent direction (`α₀ = 1/‖∇f‖`, as
+//! L-BFGS-B does); later steps try `α₀ = 1` first, the quasi-Newton step, which the line search accepts
+//! in the superlinear phase. Both scale their initial matrix by `sᵀy / yᵀy` (Nocedal & Wright, eq.
+//! 6.20 and 7.20), which usually saves many evaluations over the identity.
+
+use std::collections::VecDeque;
+
+use crate::driver::{Minimizer, Observer, Run, dot, drive, norm};
+use crate::error::OptimizeError;
+use crate::line_search::{LineStep, StrongWolfe, along};
+use crate::objective::Objective;
+use crate::stop::{Options, Solution, StopReason};
+
+/// A curvature pair is used only if `sᵀy > CURVATURE_EPS · ‖s‖ ‖y‖`: the Wolfe conditions guarantee a
+/// positive `sᵀy`, but a search that stopped early (rounding) may not.
+const CURVATURE_EPS: f64 = 1e-12;
+
+/// The first trial step: unit length along `p` on a (re)start, the full quasi-Newton step afterwards.
+fn first_trial(restart: bool, p: &[f64]) -> f64 {
+    if restart { 1.0 / norm(p) } else { 1.0 }
+}
+
+/// One line-search step along `p` shared by both methods. After `Ok(Ok(..))`, `run` holds the new
+/// iterate and `xt`/`gt` the previous one; `Ok(Err(reason))` means stop.
+fn step_along(
+    run: &mut Run<'_>,
+    line_search: &StrongWolfe,
+    p: &[f64],
+    alpha0: f64,
+    xt: &mut Vec<f64>,
+    gt: &mut Vec<f64>,
+) -> Result<Result<LineStep, StopReason>, crate::driver::Halt> {
+    let Some(step) = along(run, p, xt, gt, line_search, alpha0)? else {
+        return Ok(Err(StopReason::LineSearchFailed));
+    };
+    match run.accept(xt, step.value, gt)? {
+        Some(reason) => Ok(Err(reason)),
+        None => Ok(Ok(step)),
+    }
+}
+
+/// `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`.
+fn curvature_pair(run: &Run<'_>, xt: &[f64], gt: &[f64], s: &mut [f64], y: &mut [f64]) {
+    for i in 0..s.len() {
+        s[i] = run.x[i] - xt[i];
+        y[i] = run.gradient[i] - gt[i];
+    }
+}
+
+fn usable(s: &[f64], y: &[f64], sy: f64) -> bool {
+    sy > CURVATURE_EPS * norm(s) * norm(y)
+}
+
+/// BFGS with a dense inverse-Hessian approximation (`O(n²)` memory and work per iteration).
+///
+/// ```
+/// use nabla_optimize::{Bfgs, FnObjective, Minimizer, Options};
+/// // Beale's function from (1, 1); minimum at (3, 0.5).
+/// let mut f = FnObjective::new(2, |v: &[f64], g: &mut [f64]| {
+///     let (x, y) = (v[0], v[1]);
+///     let t = [1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y.powi(3)];
+///     g[0] = 2.0 * (t[0] * (y - 1.0) + t[1] * (y * y - 1.0) + t[2] * (y.powi(3) - 1.0));
+///     g[1] = 2.0 * (t[0] * x + t[1] * 2.0 * x * y + t[2] * 3.0 * x * y * y);
+///     t.iter().map(|t| t * t).sum()
+/// });
+/// let s = Bfgs::default().minimize(&mut f, &[1.0, 1.0], &Options::default()).unwrap();
+/// assert!((s.x[0] - 3.0).abs() < 1e-6 && (s.x[1] - 0.5).abs() < 1e-6);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bfgs {
+    pub line_search: StrongWolfe,
+}
+
+impl Minimizer for Bfgs {
+    fn name(&self) -> &'static str {
+        "bfgs"
+    }
+
+    fn minimize_observed(
+        &self,
+        objective: &mut dyn Objective,
+        x0: &[f64],
+        options: &Options,
+        observer: Option<Observer<'_>>,
+    ) -> Result<Solution, OptimizeError> {
+        self.line_search.validate()?;
+        drive(objective, x0, options, observer, |run| {
+            let n = run.dimension();
+            let (mut xt, mut gt, mut p) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut s, mut y, mut hy) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            // Inverse Hessian approximation, row-major; `None` until the first usable pair scales it.
+            let mut h: Option<Vec<f64>> = None;
+            loop {
+                match &h {
+                    Some(h) => {
+                        for i in 0..n {
+                            p[i] = -dot(&h[i * n..(i + 1) * n], &run.gradient);
+                        }
+                    }
+                    None => p.iter_mut().zip(&run.gradient).for_each(|(p, g)| *p = -g),
+                }
+                if dot(&p, &run.gradient) >= 0.0 {
+                    // Rounding has made the approximation indefinite: restart from steepest descent.
+                    h = None;
+                    p.iter_mut().zip(&run.gradient).for_each(|(p, g)| *p = -g);
+                }
+                let alpha0 = first_trial(h.is_none(), &p);
+                if let Err(reason) =
+                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
+                {
+                    return Ok(reason);
+                }
+                curvature_pair(run, &xt, &gt, &mut s, &mut y);
+                let sy = dot(&s, &y);
+                if !usable(&s, &y, sy) {
+                    continue;
+                }
+                let h = h.get_or_insert_with(|| {
+                    let gamma = sy / dot(&y, &y);
+                    let mut h = vec![0.0; n * n];
+                    (0..n).for_each(|i| h[i * n + i] = gamma);
+                    h
+                });
+                // H₊ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+                //    = H − ρ (H y sᵀ + s yᵀ H) + (ρ² yᵀ H y + ρ) s sᵀ   (H symmetric)
+                let rho = 1.0 / sy;
+                for i in 0..n {
+                    hy[i] = dot(&h[i * n..(i + 1) * n], &y);
+                }
+                let yhy = dot(&y, &hy);
+                let c = rho * rho * yhy + rho;
+                for i in 0..n {
+                    for j in 0..n {
+                        h[i * n + j] += c * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Limited-memory BFGS: keeps the last `memory` pairs `(s, y)` (`O(m n)` memory and work).
+///
+/// ```
+/// use nabla_optimize::{FnObjective, Lbfgs, Minimizer, Options};
+/// // A 50-dimensional ill-conditioned quadratic Σ i xᵢ².
+/// let mut f = FnObjective::new(50, |x: &[f64], g: &mut [f64]| {
+///     let mut f = 0.0;
+///     for i in 0..x.len() {
+///         let w = (i + 1) as f64;
+///         g[i] = 2.0 * w * x[i];
+///         f += w * x[i] * x[i];
+///     }
+///     f
+/// });
+/// let s = Lbfgs::default().minimize(&mut f, &[1.0; 50], &Options::default()).unwrap();
+/// assert!(s.x.iter().all(|v| v.abs() < 1e-6));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lbfgs {
+    /// The number of curvature pairs kept (default `10`, as L-BFGS-B's `maxcor`).
+    pub memory: usize,
+    pub line_search: StrongWolfe,
+}
+
+impl Default for Lbfgs {
+    fn default() -> Self {
+        Lbfgs {
+            memory: 10,
+            line_search: StrongWolfe::default(),
+        }
+    }
+}
+
+/// A stored curvature pair with `ρ = 1 / sᵀy`.
+struct Pair {
+    s: Vec<f64>,
+    y: Vec<f64>,
+    rho: f64,
+}
+
+/// The two-loop recursion: `p = −H g` with `H` the L-BFGS inverse Hessian built on `γ I`.
+fn two_loop(pairs: &VecDeque<Pair>, g: &[f64], p: &mut [f64], alpha: &mut Vec<f64>) {
+    for (p, g) in p.iter_mut().zip(g) {
+        *p = -g;
+    }
+    alpha.clear();
+    for pair in pairs.iter().rev() {
+        let a = pair.rho * dot(&pair.s, p);
+        p.iter_mut().zip(&pair.y).for_each(|(p, y)| *p -= a * y);
+        alpha.push(a);
+    }
+    if let Some(last) = pairs.back() {
+        let gamma = 1.0 / (last.rho * dot(&last.y, &last.y));
+        p.iter_mut().for_each(|p| *p *= gamma);
+    }
+    for (pair, a) in pairs.iter().zip(alpha.iter().rev()) {
+        let b = pair.rho * dot(&pair.y, p);
+        p.iter_mut()
+            .zip(&pair.s)
+            .for_each(|(p, s)| *p += (a - b) * s);
+    }
+}
+
+impl Minimizer for Lbfgs {
+    fn name(&self) -> &'static str {
+        "lbfgs"
+    }
+
+    fn minimize_observed(
+        &self,
+        objective: &mut dyn Objective,
+        x0: &[f64],
+        options: &Options,
+        observer: Option<Observer<'_>>,
+    ) -> Result<Solution, OptimizeError> {
+        self.line_search.validate()?;
+        if self.memory == 0 {
+            return Err(OptimizeError::invalid("memory", 0, "must be at least 1"));
+        }
+        drive(objective, x0, options, observer, |run| {
+            let n = run.dimension();
+            let (mut xt, mut gt, mut p) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+            let (mut s, mut y) = (vec![0.0; n], vec![0.0; n]);
+            let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(self.memory);
+            let mut alpha = Vec::with_capacity(self.memory);
+            loop {
+                two_loop(&pairs, &run.gradient, &mut p, &mut alpha);
+                if dot(&p, &run.gradient) >= 0.0 {
+                    pairs.clear();
+                    two_loop(&pairs, &run.gradient, &mut p, &mut alpha);
+                }
+                let alpha0 = first_trial(pairs.is_empty(), &p);
+                if let Err(reason) =
+                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
+                {
+                    return Ok(reason);
+                }
+                curvature_pair(run, &xt, &gt, &mut s, &mut y);
+                let sy = dot(&s, &y);
+                if usable(&s, &y, sy) {
+                    // Recycle the oldest pair's buffers once memory is full.
+                    let recycled = if pairs.len() == self.memory {
+                        pairs.pop_front()
+                    } else {
+                        None
+                    };
+                    let mut pair = recycled.unwrap_or_else(|| Pair {
+                        s: vec![0.0; n],
+                        y: vec![0.0; n],
+                        rho: 0.0,
+                    });
+                    std::mem::swap(&mut pair.s, &mut s);
+                    std::mem::swap(&mut pair.y, &mut y);
+                    pair.rho = 1.0 / sy;
+                    pairs.push_back(pair);
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::scipy::assert_classic;
+
+    #[test]
+    fn bfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
+        // Known exceptions: on Rosenbrock's valley both follow slightly different paths; scipy's
+        // BFGS does not scale H₀ (which costs it the 10-D global minimum) and needs 41 and 657.
+        assert_classic(&Bfgs::default(), |r| r.bfgs, &[(0, 47), (2, 677)]);
+    }
+
+    #[test]
+    fn lbfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
+        // Known exceptions: L-BFGS-B stops on a relative change of f of 1e-10, 1e-8 to 1e-5 away
+        // from the minimum, one evaluation earlier than our default gradient test on these small
+        // problems (its point is within 1e-6 by then too); on Rosenbrock the paths differ.
+        let exceptions = [
+            (0, 46),
+            (1, 94),
+            (2, 626),
+            (3, 17),
+            (6, 12),
+            (7, 9),
+            (10, 9),
+            (11, 10),
+        ];
+        assert_classic(&Lbfgs::default(), |r| r.lbfgsb, &exceptions);
+    }
+
+    #[test]
+    fn lbfgs_with_one_pair_and_bfgs_agree_on_a_quadratic_minimum() {
+        let p = crate::problems::booth();
+        for method in [
+            &Lbfgs {
+                memory: 1,
+                ..Lbfgs::default()
+            } as &dyn Minimizer,
+            &Bfgs::default(),
+        ] {
+            let s = method
+                .minimize(&mut p.objective(), &p.start, &Options::default())
+                .unwrap();
+            assert!(p.distance(&s.x) < 1e-8, "{}: {:?}", method.name(), s.x);
+        }
+    }
+
+    #[test]
+    fn zero_memory_is_rejected() {
+        let p = crate::problems::booth();
+        let e = Lbfgs {
+            memory: 0,
+            ..Lbfgs::default()
+        }
+        .minimize(&mut p.objective(), &p.start, &Options::default())
+        .unwrap_err();
+        assert!(e.to_string().contains("memory"), "{e}");
+    }
+}
