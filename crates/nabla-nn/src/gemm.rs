@@ -44,8 +44,10 @@ impl<'a> MatRef<'a> {
     }
 }
 
-/// Below this many multiply-adds a second thread costs more than it saves (measured: see PERFORMANCE.md).
-const PARALLEL_MIN_MULADDS: usize = 1 << 20;
+/// Below this many multiply-adds (about 0.3 ms of single-core work) a second thread costs more
+/// than it saves on a shared 2-core machine: with 2^20 the batch-64 MLP step was 2.3× slower,
+/// with 2^25 only the large products of batch 512 split (measured: see PERFORMANCE.md).
+const PARALLEL_MIN_MULADDS: usize = 1 << 25;
 
 /// `c ← a·b + beta·c` with `c` row-major `a.rows × b.cols`.
 ///
@@ -164,8 +166,8 @@ mod tests {
 
     #[test]
     fn serial_and_both_parallel_splits_match_naive_product() {
-        // (m, k, n): small (serial), tall (row split), wide (column split), transposed operand.
-        for &(m, k, n) in &[(3, 4, 5), (300, 64, 80), (20, 256, 300)] {
+        // (m, k, n): small (serial), tall (row split), wide (column split); `b` is a transposed view.
+        for &(m, k, n) in &[(3, 4, 5), (600, 256, 256), (256, 256, 600)] {
             let a_data = filled(m * k, 1);
             let b_data = filled(k * n, 2);
             let a = MatRef::row_major(&a_data, m, k);
