@@ -2,10 +2,13 @@
 """nabla-nn against PyTorch (CPU) and scikit-learn.
 
 (a) One training step (forward, backward, Adam) of an MLP 784-256-128-10 with relu on synthetic data,
-    batch 64 and 512, PyTorch limited to 2 threads, next to nabla's criterion bench `mlp_step`.
+    batch 64 and 512, PyTorch with 2 threads (and, for reference, 1), next to nabla's criterion bench
+    `mlp_step` (median).
 (b) The digits MLP 64-64-32-10, relu, Adam lr 1e-3, batch 32, 30 epochs, standardised inputs, 20% test
-    split, seeds 0..4: test accuracy and wall time per run for PyTorch, scikit-learn and nabla
-    (`cargo run --release -p nabla-nn --example digits`).
+    split, seeds 0..4: test accuracy and wall time per run for PyTorch (2 threads), scikit-learn and
+    nabla (`cargo run --release -p nabla-nn --example digits`). Each library draws its own split for a
+    seed (scikit-learn's `train_test_split` for the other two), so compare means, not single seeds.
+    Times cover training only (not loading or the test evaluation).
 
 Run from the repository root, with a venv outside the repository:
     python3 -m venv /work/venvs/nn && /work/venvs/nn/bin/pip install torch scikit-learn numpy
@@ -140,11 +143,14 @@ def main():
     if not args.skip_step:
         nabla = nabla_step_ms()
         print("\nMLP 784-256-128-10 step (forward + backward + Adam), ms per step")
-        print(f"{'batch':>6} {'pytorch':>9} {'nabla':>9} {'torch/nabla':>12}")
+        print(f"{'batch':>6} {'torch 2 thr':>12} {'torch 1 thr':>12} {'nabla':>9} {'torch2/nabla':>13}")
         for batch in (64, 512):
+            torch.set_num_threads(1)
+            single = torch_step_ms(batch)
+            torch.set_num_threads(2)
             t = torch_step_ms(batch)
             n = nabla.get(batch, float("nan"))
-            print(f"{batch:>6} {t:>9.3f} {n:>9.3f} {t / n:>12.2f}")
+            print(f"{batch:>6} {t:>12.3f} {single:>12.3f} {n:>9.3f} {t / n:>13.2f}")
 
     x, y = load_digits()
     rows = [(sklearn_digits(x, y, s), torch_digits(x, y, s)) for s in SEEDS]

@@ -10,6 +10,7 @@ use nabla_optimize::update::{Adam, Momentum, Sgd, UpdateRule};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use serde::Serialize;
 
 use crate::data::{Standardizer, Table, Targets, Task, load_csv, train_test_split};
 use crate::error::{NnError, Result};
@@ -180,7 +181,7 @@ impl Default for TrainConfig {
 }
 
 /// Statistics of one finished epoch.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EpochStats {
     /// 1-based.
     pub epoch: usize,
@@ -194,7 +195,7 @@ pub struct EpochStats {
 }
 
 /// Progress of one mini-batch, for progress bars.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct BatchProgress {
     /// 1-based epoch.
     pub epoch: usize,
@@ -215,7 +216,7 @@ pub trait TrainObserver {
 impl TrainObserver for () {}
 
 /// Counts of (true class, predicted class) pairs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConfusionMatrix {
     pub classes: Vec<String>,
     /// `counts[truth][predicted]`.
