@@ -8,7 +8,7 @@
     split, seeds 0..4: test accuracy and wall time per run for PyTorch (2 threads), scikit-learn and
     nabla (`cargo run --release -p nabla-nn --example digits`). Each library draws its own split for a
     seed (scikit-learn's `train_test_split` for the other two), so compare means, not single seeds.
-    Times cover training only (not loading or the test evaluation).
+    Times cover training; nabla's also include its per-epoch train and test evaluation.
 
 Run from the repository root, with a venv outside the repository:
     python3 -m venv /work/venvs/nn && /work/venvs/nn/bin/pip install torch scikit-learn numpy
