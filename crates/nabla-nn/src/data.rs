@@ -251,6 +251,7 @@ impl Targets {
         Ok(Targets::Classes { indices, names })
     }
 
+    /// Number of rows.
     pub fn len(&self) -> usize {
         match self {
             Targets::Classes { indices, .. } => indices.len(),
@@ -258,6 +259,7 @@ impl Targets {
         }
     }
 
+    /// True when there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -94,7 +94,8 @@ impl Var {
     }
 
     /// Mutable access to a leaf's value, for optimisers. Changing the value of a node made by an
-    /// operation does not recompute anything downstream.
+    /// operation does not recompute anything downstream. Like every accessor here it borrows a
+    /// `RefCell`: holding the returned guard across a call that touches the same node panics.
     pub fn value_mut(&self) -> RefMut<'_, Tensor> {
         self.0.value.borrow_mut()
     }
@@ -108,6 +109,7 @@ impl Var {
         }
     }
 
+    /// The shape of the value.
     pub fn shape(&self) -> Vec<usize> {
         self.value().shape().to_vec()
     }
@@ -138,6 +140,7 @@ impl Var {
         }
     }
 
+    /// Whether gradients flow into this node (a parameter, or computed from one).
     pub fn requires_grad(&self) -> bool {
         self.0.requires_grad
     }

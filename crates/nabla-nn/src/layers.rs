@@ -36,14 +36,17 @@ impl Linear {
         }
     }
 
+    /// `activation(x·W + b)` for `x: [n, inputs]`.
     pub fn forward(&self, x: &Var) -> Result<Var> {
         x.linear(&self.weight, Some(&self.bias), self.activation)
     }
 
+    /// Width of the input.
     pub fn inputs(&self) -> usize {
         self.weight.shape()[0]
     }
 
+    /// Width of the output.
     pub fn outputs(&self) -> usize {
         self.weight.shape()[1]
     }
@@ -139,6 +142,7 @@ impl Mlp {
         Ok(Mlp { layers, dropout })
     }
 
+    /// The layers, input first.
     pub fn layers(&self) -> &[Linear] {
         &self.layers
     }
@@ -150,6 +154,7 @@ impl Mlp {
         sizes
     }
 
+    /// Dropout probability applied after hidden layers in training mode.
     pub fn dropout(&self) -> f32 {
         self.dropout
     }

@@ -41,10 +41,12 @@ pub struct ModelDescription {
 }
 
 impl ModelDescription {
+    /// The hidden-layer activation, parsed.
     pub fn activation(&self) -> Result<Activation> {
         self.activation.parse()
     }
 
+    /// The feature standardisation fitted on the training data.
     pub fn standardizer(&self) -> Standardizer {
         Standardizer {
             mean: self.feature_mean.clone(),

@@ -65,6 +65,7 @@ impl Tensor {
         Self::new(&[rows, cols], data)
     }
 
+    /// Extent of each axis, outermost first.
     pub fn shape(&self) -> &[usize] {
         &self.shape
     }
@@ -74,18 +75,22 @@ impl Tensor {
         self.data.len()
     }
 
+    /// True when some axis has length 0.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
+    /// The elements in row-major order.
     pub fn data(&self) -> &[f32] {
         &self.data
     }
 
+    /// The elements in row-major order, writable (the shape cannot change through this).
     pub fn data_mut(&mut self) -> &mut [f32] {
         &mut self.data
     }
 
+    /// The row-major element buffer.
     pub fn into_data(self) -> Vec<f32> {
         self.data
     }

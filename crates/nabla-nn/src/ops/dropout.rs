@@ -64,12 +64,35 @@ impl Var {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::check::sample;
+    use crate::ops::check::{check_op, sample};
     use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    #[test]
+    fn gradient_matches_reference_with_the_same_mask() {
+        let p = 0.4;
+        check_op(
+            &[sample(&[3, 5], 2)],
+            |v| v[0].dropout(p, &mut StdRng::seed_from_u64(11)),
+            |x| {
+                // The same draws as the op: one uniform per element, dropped below `p`.
+                let mut rng = StdRng::seed_from_u64(11);
+                x[0].iter()
+                    .map(|&v| {
+                        if rng.random::<f32>() < p {
+                            0.0
+                        } else {
+                            v / (1.0 - f64::from(p))
+                        }
+                    })
+                    .collect()
+            },
+        );
+    }
 
     #[test]
     fn gradient_flows_only_through_kept_elements() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut rng = StdRng::seed_from_u64(3);
         let x = Var::parameter(sample(&[4, 5], 1));
         let y = x.dropout(0.3, &mut rng).unwrap();
         y.sum().backward().unwrap();
