@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 /// What went wrong, and where.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum NnError {
     /// Two operands whose shapes do not fit the operation.
     #[error("{op}: shapes {lhs:?} and {rhs:?} are incompatible ({detail})")]

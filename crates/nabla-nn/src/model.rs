@@ -117,14 +117,22 @@ impl Model {
             ModelKind::Classification => {
                 let best = out.argmax_rows()?;
                 let classes = out.shape()[1];
-                let rows: Vec<Prediction> = best
+                let rows = best
                     .iter()
                     .enumerate()
-                    .map(|(i, &c)| Prediction::Class {
-                        label: d.classes[c].clone(),
-                        probability: out.data()[i * classes + c],
+                    .map(|(i, &c)| {
+                        let label = d.classes.get(c).ok_or_else(|| {
+                            NnError::Config(format!(
+                                "the model has {classes} outputs but only {} class labels",
+                                d.classes.len()
+                            ))
+                        })?;
+                        Ok(Prediction::Class {
+                            label: label.clone(),
+                            probability: out.data()[i * classes + c],
+                        })
                     })
-                    .collect();
+                    .collect::<Result<Vec<_>>>()?;
                 let score = truth.map(|t| {
                     let hits = rows.iter().zip(t).filter(
                         |(p, t)| matches!(p, Prediction::Class { label, .. } if label == *t),
