@@ -17,6 +17,7 @@ gradient evaluation.
 """
 
 import json
+import pathlib
 import subprocess
 import sys
 import time
@@ -185,6 +186,7 @@ def run_nabla():
         check=True,
         capture_output=True,
         text=True,
+        cwd=pathlib.Path(__file__).resolve().parent.parent,
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
@@ -207,6 +209,7 @@ def main():
         groups.setdefault((row["problem"], tuple(row["start"])), []).append(row)
     print("| problem | start | method | minimum found | ‖x − x*‖∞ | f evals | ∇f evals | ∇²f evals | time | note |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    summary = []
     for (name, start), rows in groups.items():
         minimum = rows[0]["minimum"]
         table = run_scipy(name, list(start), minimum)
@@ -226,6 +229,7 @@ def main():
                     "note": r["stopped_by"],
                 }
             )
+        summary.append((name, start, {t["method"]: t for t in table}))
         for t in table:
             if "x" not in t:
                 print(f"| {name} | {fmt_start(start)} | {t['method']} | | | | | | | {t['note']} |")
@@ -234,6 +238,22 @@ def main():
                 f"| {name} | {fmt_start(start)} | {t['method']} | {fmt_point(t['x'])} | {t['distance']:.1e} "
                 f"| {t['nfev']} | {t['njev']} | {t['nhev']} | {t['seconds'] * 1e3:.3f} ms | {t['note']} |"
             )
+    print()
+    print("Function evaluations at a glance (* = not within 1e-6 of the minimum):")
+    print()
+    pairs = [("scipy BFGS", "nabla bfgs"), ("scipy L-BFGS-B", "nabla lbfgs"), ("scipy Newton-CG", "nabla newton")]
+    header = " | ".join(f"{a} | {b}" for a, b in pairs)
+    print(f"| problem | start | {header} |")
+    print("|---|---|" + "---|" * (2 * len(pairs)))
+
+    def cell(t):
+        if t is None or "x" not in t:
+            return "error"
+        return f"{t['nfev']}{'*' if t['distance'] > 1e-6 else ''}"
+
+    for name, start, by_method in summary:
+        cells = " | ".join(f"{cell(by_method.get(a))} | {cell(by_method.get(b))}" for a, b in pairs)
+        print(f"| {name} | {fmt_start(start)} | {cells} |")
     sys.stdout.flush()
 
 

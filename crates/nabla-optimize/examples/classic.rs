@@ -1,4 +1,4 @@
-//! Runs nabla's Newton, BFGS and L-BFGS on the classic test problems and prints one JSON object per
+//! Runs nabla's Newton (truncated CG and modified Cholesky), BFGS and L-BFGS on the classic test problems and prints one JSON object per
 //! run (read by `bench/optimize_vs_scipy.py`):
 //!
 //! ```text
@@ -7,14 +7,22 @@
 
 use std::time::Instant;
 
-use nabla_optimize::{Method, Minimizer, Options, problems};
+use nabla_optimize::{Bfgs, Lbfgs, Method, Minimizer, Newton, Options, problems};
 use serde_json::json;
 
 fn main() {
     let options = Options::default();
     for problem in problems::classic() {
-        for name in ["newton", "bfgs", "lbfgs"] {
-            let method: Method = name.parse().expect("a known method name");
+        let methods = [
+            ("newton", Method::Newton(Newton::default())),
+            (
+                "newton-cholesky",
+                Method::Newton(Newton::modified_cholesky()),
+            ),
+            ("bfgs", Method::Bfgs(Bfgs::default())),
+            ("lbfgs", Method::Lbfgs(Lbfgs::default())),
+        ];
+        for (name, method) in methods {
             let mut objective = problem.objective();
             // Repeat cheap runs so the timing is above the clock's resolution.
             let repeats = if problem.dimension() > 10 { 3 } else { 200 };

@@ -22,7 +22,7 @@ use crate::driver::{Minimizer, Observer, drive};
 use crate::error::OptimizeError;
 use crate::line_search::{Backtracking, along};
 use crate::objective::Objective;
-use crate::stop::{Options, Solution, StopReason};
+use crate::stop::{Options, Solution};
 use crate::update::{AdaGrad, Adam, Momentum, RmsProp, Sgd, UpdateRule};
 
 fn positive(name: &'static str, v: f64) -> Result<(), OptimizeError> {
@@ -227,8 +227,9 @@ impl Minimizer for GradientDescent {
                 for (p, g) in p.iter_mut().zip(&run.gradient) {
                     *p = -g;
                 }
-                let Some(step) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha)? else {
-                    return Ok(StopReason::LineSearchFailed);
+                let step = match along(run, &p, &mut xt, &mut gt, &self.line_search, alpha)? {
+                    Ok(step) => step,
+                    Err(reason) => return Ok(reason),
                 };
                 alpha = 2.0 * step.alpha;
                 if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {

@@ -15,6 +15,9 @@
 //!   - [`Bfgs`] and [`Lbfgs`]: quasi-Newton methods with the Moré–Thuente strong Wolfe line search.
 //!
 //!   [`Method`] holds any of them and parses their names (`"bfgs"`, `"adam"`, …).
+//! - [`problems`] holds the classic test functions (Rosenbrock, Beale, Himmelblau, …) with
+//!   hand-written derivatives, used by the tests, the `classic` example and
+//!   `bench/optimize_vs_scipy.py` (results in `OPTIMIZATION.md`).
 //! - [`Options`] sets the stopping rules and limits; a run returns a [`Solution`] (point, value,
 //!   counters, [`StopReason`], optional trace of [`Iterate`]s) or an [`OptimizeError`] (bad input,
 //!   non-finite values, divergence). An observer callback sees every iterate as it is accepted.

@@ -8,6 +8,7 @@
 
 use crate::driver::{Halt, Run, dot};
 use crate::error::OptimizeError;
+use crate::stop::StopReason;
 
 /// A line search: finds a step along a descent direction, given `φ`, `φ(0)`, `φ'(0) < 0` and a
 /// first trial step.
@@ -485,8 +486,10 @@ impl LineSearch for Backtracking {
 }
 
 /// Searches along `p` from the current iterate of `run` with `search`, evaluating trial points into
-/// `xt`/`gt`. Returns the step when it lowers `f` (then `xt`/`gt` hold the new point and its gradient),
-/// or `None` when no trial point decreased `f` (or `p` is not a descent direction).
+/// `xt`/`gt`. Returns the step when it lowers `f` (then `xt`/`gt` hold the new point and its
+/// gradient), or else why the method must stop: [`StopReason::RelativeChange`] when the trials
+/// changed `f` by no more than the relative tolerance (a minimum resolved to working precision),
+/// [`StopReason::LineSearchFailed`] otherwise or when `p` does not descend.
 pub(crate) fn along(
     run: &mut Run<'_>,
     p: &[f64],
@@ -494,10 +497,10 @@ pub(crate) fn along(
     gt: &mut [f64],
     search: &dyn LineSearch,
     alpha0: f64,
-) -> Result<Option<LineStep>, Halt> {
+) -> Result<Result<LineStep, StopReason>, Halt> {
     let (f0, g0) = (run.value, dot(&run.gradient, p));
     if !(g0 < 0.0) {
-        return Ok(None);
+        return Ok(Err(StopReason::LineSearchFailed));
     }
     let mut phi = |alpha: f64| {
         for ((t, x), d) in xt.iter_mut().zip(&run.x).zip(p) {
@@ -507,7 +510,13 @@ pub(crate) fn along(
         Ok((f, dot(gt, p)))
     };
     let step = search.search(&mut phi, f0, g0, alpha0)?;
-    Ok((step.converged || step.value < f0).then_some(step))
+    Ok(if step.converged || step.value < f0 {
+        Ok(step)
+    } else if run.negligible_change(f0, step.value) {
+        Err(StopReason::RelativeChange)
+    } else {
+        Err(StopReason::LineSearchFailed)
+    })
 }
 
 #[cfg(test)]
@@ -641,5 +650,27 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(e.to_string().contains("shrink"));
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// On smooth functions bounded below, the search converges to a strong Wolfe step.
+        #[test]
+        fn strong_wolfe_steps_on_random_quartics(
+            c in 0.01..100.0f64,
+            k in 0.0..10.0f64,
+            alpha0 in 1e-3..1e3f64,
+        ) {
+            // φ(α) = (α − c)² + k (α − c)⁴ has its minimum at c and φ'(0) < 0.
+            let phi = |a: f64| {
+                let d = a - c;
+                (d * d + k * d.powi(4), 2.0 * d + 4.0 * k * d.powi(3))
+            };
+            let (s, count) = wolfe_on(phi, alpha0);
+            prop_assert!(s.converged, "{:?}", s);
+            prop_assert!(strong_wolfe_holds(phi, &s, 1e-4, 0.9), "{:?}", s);
+            prop_assert!(count <= 20, "{} evaluations", count);
+        }
     }
 }

@@ -9,9 +9,9 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Minimizer, Observer, Run, dot, drive, norm};
+use crate::driver::{Halt, Minimizer, Observer, Run, dot, drive, norm};
 use crate::error::OptimizeError;
-use crate::line_search::{LineStep, StrongWolfe, along};
+use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
 use crate::stop::{Options, Solution, StopReason};
 
@@ -24,8 +24,8 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
 }
 
-/// One line-search step along `p` shared by both methods. After `Ok(Ok(..))`, `run` holds the new
-/// iterate and `xt`/`gt` the previous one; `Ok(Err(reason))` means stop.
+/// One line-search step along `p` shared by both methods: afterwards `run` holds the new iterate
+/// and `xt`/`gt` the previous one, unless it returns why to stop.
 fn step_along(
     run: &mut Run<'_>,
     line_search: &StrongWolfe,
@@ -33,13 +33,10 @@ fn step_along(
     alpha0: f64,
     xt: &mut Vec<f64>,
     gt: &mut Vec<f64>,
-) -> Result<Result<LineStep, StopReason>, crate::driver::Halt> {
-    let Some(step) = along(run, p, xt, gt, line_search, alpha0)? else {
-        return Ok(Err(StopReason::LineSearchFailed));
-    };
-    match run.accept(xt, step.value, gt)? {
-        Some(reason) => Ok(Err(reason)),
-        None => Ok(Ok(step)),
+) -> Result<Option<StopReason>, Halt> {
+    match along(run, p, xt, gt, line_search, alpha0)? {
+        Ok(step) => run.accept(xt, step.value, gt),
+        Err(reason) => Ok(Some(reason)),
     }
 }
 
@@ -97,8 +94,8 @@ impl Minimizer for Bfgs {
             loop {
                 match &h {
                     Some(h) => {
-                        for i in 0..n {
-                            p[i] = -dot(&h[i * n..(i + 1) * n], &run.gradient);
+                        for (p, row) in p.iter_mut().zip(h.chunks_exact(n)) {
+                            *p = -dot(row, &run.gradient);
                         }
                     }
                     None => p.iter_mut().zip(&run.gradient).for_each(|(p, g)| *p = -g),
@@ -109,7 +106,7 @@ impl Minimizer for Bfgs {
                     p.iter_mut().zip(&run.gradient).for_each(|(p, g)| *p = -g);
                 }
                 let alpha0 = first_trial(h.is_none(), &p);
-                if let Err(reason) =
+                if let Some(reason) =
                     step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
                 {
                     return Ok(reason);
@@ -128,14 +125,16 @@ impl Minimizer for Bfgs {
                 // H₊ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
                 //    = H − ρ (H y sᵀ + s yᵀ H) + (ρ² yᵀ H y + ρ) s sᵀ   (H symmetric)
                 let rho = 1.0 / sy;
-                for i in 0..n {
-                    hy[i] = dot(&h[i * n..(i + 1) * n], &y);
+                for (hy, row) in hy.iter_mut().zip(h.chunks_exact(n)) {
+                    *hy = dot(row, &y);
                 }
                 let yhy = dot(&y, &hy);
                 let c = rho * rho * yhy + rho;
-                for i in 0..n {
-                    for j in 0..n {
-                        h[i * n + j] += c * s[i] * s[j] - rho * (hy[i] * s[j] + s[i] * hy[j]);
+                // Row i gains (c sᵢ − ρ hyᵢ) sᵀ − ρ sᵢ hyᵀ.
+                for ((row, &si), &hyi) in h.chunks_exact_mut(n).zip(&s).zip(&hy) {
+                    let (a, b) = (c * si - rho * hyi, rho * si);
+                    for ((h, &sj), &hyj) in row.iter_mut().zip(&s).zip(&hy) {
+                        *h += a * sj - b * hyj;
                     }
                 }
             }
@@ -235,7 +234,7 @@ impl Minimizer for Lbfgs {
                     two_loop(&pairs, &run.gradient, &mut p, &mut alpha);
                 }
                 let alpha0 = first_trial(pairs.is_empty(), &p);
-                if let Err(reason) =
+                if let Some(reason) =
                     step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
                 {
                     return Ok(reason);
@@ -272,8 +271,9 @@ mod tests {
     #[test]
     fn bfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
         // Known exceptions: on Rosenbrock's valley both follow slightly different paths; scipy's
-        // BFGS does not scale H₀ (which costs it the 10-D global minimum) and needs 41 and 657.
-        assert_classic(&Bfgs::default(), |r| r.bfgs, &[(0, 47), (2, 677)]);
+        // BFGS does not scale H₀ (which costs it the 10-D global minimum) and needs 41 and 657,
+        // we need 47 and 671.
+        assert_classic(&Bfgs::default(), |r| r.bfgs, &[(0, 47), (2, 671)]);
     }
 
     #[test]
@@ -284,7 +284,7 @@ mod tests {
         let exceptions = [
             (0, 46),
             (1, 94),
-            (2, 626),
+            (2, 618),
             (3, 17),
             (6, 12),
             (7, 9),
@@ -321,5 +321,84 @@ mod tests {
         .minimize(&mut p.objective(), &p.start, &Options::default())
         .unwrap_err();
         assert!(e.to_string().contains("memory"), "{e}");
+    }
+
+    use crate::{FnObjective, Newton};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// On ½xᵀAx − bᵀx with A = MᵀM + I, every second-order method finds A⁻¹b.
+        #[test]
+        fn quadratics_are_solved(
+            m in proptest::collection::vec(-2.0..2.0f64, 9),
+            b in proptest::collection::vec(-5.0..5.0f64, 3),
+        ) {
+            solves_quadratic(&m, &b)?;
+        }
+    }
+
+    fn solves_quadratic(m: &[f64], b: &[f64]) -> Result<(), TestCaseError> {
+        let mut a = [0.0; 9];
+        for i in 0..3 {
+            for j in 0..3 {
+                a[i * 3 + j] = (0..3).map(|k| m[k * 3 + i] * m[k * 3 + j]).sum::<f64>()
+                    + if i == j { 1.0 } else { 0.0 };
+            }
+        }
+        let vg = |x: &[f64], g: &mut [f64]| {
+            let mut f = 0.0;
+            for i in 0..3 {
+                g[i] = dot(&a[i * 3..i * 3 + 3], x) - b[i];
+                f += 0.5 * x[i] * (g[i] - b[i]);
+            }
+            f
+        };
+        let mut objective =
+            FnObjective::new(3, vg).with_hessian(|_: &[f64], h: &mut [f64]| h.copy_from_slice(&a));
+        let methods: [&dyn Minimizer; 3] =
+            [&Bfgs::default(), &Lbfgs::default(), &Newton::default()];
+        for method in methods {
+            let s = method
+                .minimize(&mut objective, &[0.0; 3], &Options::default())
+                .unwrap();
+            let mut residual = [0.0; 3];
+            vg(&s.x, &mut residual);
+            // A ≥ I, so |x − x*| ≤ |Ax − b|; the relative-change test may stop near 1e-7.
+            prop_assert!(
+                s.stopped_by.converged(),
+                "{}: {}",
+                method.name(),
+                s.stopped_by
+            );
+            prop_assert!(
+                norm(&residual) < 1e-6,
+                "{}: residual {:?}",
+                method.name(),
+                residual
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn quadratic_resolved_to_working_precision_counts_as_converged() {
+        // Found by the property test: BFGS ends where f no longer changes in floating point.
+        let m = [
+            0.35770032005832514,
+            0.1123138489357859,
+            -1.3939126819903958,
+            0.0,
+            -0.2140978633447314,
+            1.8883756764238804,
+            -0.9653402078607938,
+            0.0,
+            0.9539840662332649,
+        ];
+        solves_quadratic(
+            &m,
+            &[-1.5728524407715152, 4.833614752416954, 4.188158958455326],
+        )
+        .unwrap();
     }
 }

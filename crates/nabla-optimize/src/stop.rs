@@ -2,7 +2,7 @@
 //! [`Iterate`] (one point of a trace) and [`Evaluations`] (the counters).
 
 use crate::error::OptimizeError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Tolerances, limits and recording switches shared by every method.
@@ -22,8 +22,14 @@ use std::fmt;
 /// assert!(options.validate().is_ok());
 /// let bad = Options { max_iterations: 0, ..Options::default() };
 /// assert!(bad.validate().unwrap_err().to_string().contains("max_iterations"));
+///
+/// // From JSON (e.g. a configuration file); missing fields keep their defaults.
+/// let parsed: Options = serde_json::from_str(r#"{"max_iterations": 50}"#).unwrap();
+/// assert_eq!(parsed, Options { max_iterations: 50, ..Options::default() });
+/// assert!(serde_json::from_str::<Options>(r#"{"max_iter": 50}"#).is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Options {
     /// Stop when `‖∇f‖₂` falls to this (default `1e-8`).
     pub gradient_tolerance: f64,
@@ -100,7 +106,7 @@ impl Options {
 }
 
 /// Why a run stopped. The first three mean convergence; see [`StopReason::converged`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// The gradient norm fell below [`Options::gradient_tolerance`].
@@ -172,6 +178,29 @@ pub struct Iterate {
     pub gradient_norm: f64,
     /// Counters when this point was accepted.
     pub evaluations: Evaluations,
+}
+
+impl fmt::Display for Iterate {
+    /// A one-line progress report, e.g. for a command line's live status line.
+    ///
+    /// ```
+    /// use nabla_optimize::{Evaluations, Iterate};
+    /// let it = Iterate {
+    ///     iteration: 12,
+    ///     x: vec![1.0, 2.0],
+    ///     value: 0.00125,
+    ///     gradient_norm: 0.5,
+    ///     evaluations: Evaluations { function: 15, gradient: 15, hessian: 0 },
+    /// };
+    /// assert_eq!(it.to_string(), "iteration 12: f = 1.250000e-3, |grad f| = 5.000e-1, 15 evaluations");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "iteration {}: f = {:.6e}, |grad f| = {:.3e}, {} evaluations",
+            self.iteration, self.value, self.gradient_norm, self.evaluations.function
+        )
+    }
 }
 
 /// The outcome of a run that did not fail.

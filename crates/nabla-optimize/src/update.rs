@@ -40,7 +40,7 @@ pub trait UpdateRule<F: Float> {
     /// and may use a new block layout.
     fn reset(&mut self);
 
-    /// One iteration over all parameter blocks: params[i] and grads[i] have equal lengths; per-block state
+    /// One iteration over all parameter blocks: `params[i]` and `grads[i]` have equal lengths; per-block state
     /// (velocities, moments) is created lazily on the first call and the block layout must not change afterwards.
     ///
     /// # Panics
@@ -411,25 +411,36 @@ impl<F: Float> UpdateRule<F> for RmsProp<F> {
         self.lr = lr;
     }
     fn try_step(&mut self, params: &mut [&mut [F]], grads: &[&[F]]) -> Result<(), LayoutError> {
-        // Buffers: 0 = square average, 1 = gradient average (centered), 2 = momentum buffer.
-        self.state.begin(params, grads, 3)?;
-        let (a, one) = (self.alpha, F::one());
+        // Buffers: 0 = square average, 1 = gradient average (centered), 2 = momentum buffer; the
+        // optional ones are created when an option first needs them.
+        self.state.begin(params, grads, 1)?;
+        let (a, one, eps, wd) = (self.alpha, F::one(), self.eps, self.weight_decay);
+        let buffers = if self.momentum > F::zero() {
+            3
+        } else if self.centered {
+            2
+        } else {
+            1
+        };
         for ((p, g), bufs) in params.iter_mut().zip(grads).zip(&mut self.state.blocks) {
-            let [sq, avg, buf] = &mut bufs[..] else {
-                unreachable!("three buffers per block")
-            };
+            while bufs.len() < buffers {
+                bufs.push(vec![F::zero(); p.len()]);
+            }
             for (j, (p, &g)) in p.iter_mut().zip(g.iter()).enumerate() {
-                let g = g + self.weight_decay * *p;
-                sq[j] = a * sq[j] + (one - a) * g * g;
-                let denom = if self.centered {
-                    avg[j] = a * avg[j] + (one - a) * g;
-                    (sq[j] - avg[j] * avg[j]).sqrt() + self.eps
-                } else {
-                    sq[j].sqrt() + self.eps
-                };
+                let g = g + wd * *p;
+                let sq = &mut bufs[0][j];
+                *sq = a * *sq + (one - a) * g * g;
+                let mut var = *sq;
+                if self.centered {
+                    let avg = &mut bufs[1][j];
+                    *avg = a * *avg + (one - a) * g;
+                    var = var - *avg * *avg;
+                }
+                let denom = var.sqrt() + eps;
                 if self.momentum > F::zero() {
-                    buf[j] = self.momentum * buf[j] + g / denom;
-                    *p = *p - self.lr * buf[j];
+                    let b = &mut bufs[2][j];
+                    *b = self.momentum * *b + g / denom;
+                    *p = *p - self.lr * *b;
                 } else {
                     *p = *p - self.lr * g / denom;
                 }
@@ -721,6 +732,63 @@ mod tests {
             assert_eq!(r.learning_rate(), 0.1);
             r.set_learning_rate(0.2);
             assert_eq!(r.learning_rate(), 0.2);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    fn all_rules() -> Vec<Box<dyn UpdateRule<f64>>> {
+        let mut nesterov = Momentum::nesterov(0.1);
+        nesterov.weight_decay = 0.01;
+        let mut rms = RmsProp::new(0.01);
+        rms.centered = true;
+        rms.momentum = 0.5;
+        let mut adam = Adam::new(0.01);
+        adam.amsgrad = true;
+        vec![
+            Box::new(Sgd::new(0.1)),
+            Box::new(Momentum::new(0.1)),
+            Box::new(nesterov),
+            Box::new(AdaGrad::new(0.1)),
+            Box::new(RmsProp::new(0.01)),
+            Box::new(rms),
+            Box::new(Adam::new(0.01)),
+            Box::new(adam),
+        ]
+    }
+
+    proptest! {
+        /// The rules act element by element: how parameters are split into blocks does not matter.
+        #[test]
+        fn block_layout_does_not_change_the_result(
+            p0 in proptest::collection::vec(-3.0..3.0f64, 5),
+            grads in proptest::collection::vec(proptest::collection::vec(-3.0..3.0f64, 5), 3),
+            split in 0usize..=5,
+        ) {
+            for (mut whole, mut parts) in all_rules().into_iter().zip(all_rules()) {
+                let mut a = p0.clone();
+                let mut b = p0.clone();
+                for g in &grads {
+                    whole.step(&mut [&mut a[..]], &[&g[..]]);
+                    let (b1, b2) = b.split_at_mut(split);
+                    parts.step(&mut [b1, b2], &[&g[..split], &g[split..]]);
+                }
+                prop_assert_eq!(&a, &b);
+            }
+        }
+
+        /// A zero gradient without weight decay leaves fresh parameters where they are.
+        #[test]
+        fn zero_gradient_is_a_fixed_point(p0 in proptest::collection::vec(-3.0..3.0f64, 4)) {
+            for mut rule in all_rules() {
+                let mut p = p0.clone();
+                for _ in 0..3 {
+                    rule.step(&mut [&mut p[..]], &[&[0.0; 4][..]]);
+                }
+                // Nesterov's rule carries a weight decay, which pulls towards zero.
+                let decayed = p.iter().zip(&p0).all(|(a, b)| a.abs() <= b.abs());
+                prop_assert!(p == p0 || decayed);
+            }
         }
     }
 }
