@@ -1,7 +1,7 @@
-//! The `nabla` command: a thin layer over the nabla libraries that parses arguments, reads input,
-//! and prints results as text, LaTeX or JSON.
+//! The `nabla` command: a thin layer over the nabla libraries that parses arguments, reads input
+//! (expressions, CSV files, model files), and prints results as text, LaTeX or JSON.
 //!
-//! Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.
+//! Exit status: 0 success, 1 a failed check, evaluation or training, 2 a usage or parse error.
 
 mod commands;
 mod failure;
@@ -26,8 +26,10 @@ Examples:
   nabla eval \"sin(x)*y\" x=1 y=2
   nabla expand \"(x + 1)^3\"
   echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
+  nabla train --data data/digits.csv --label digit --save digits.safetensors
+  nabla predict --model digits.safetensors --data data/digits.csv
 
-Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.";
+Exit status: 0 success, 1 a failed check, evaluation or training, 2 a usage or parse error.";
 
 /// nabla: partial derivatives, exact and fast.
 #[derive(Parser)]
@@ -49,6 +51,8 @@ enum Command {
     Expand(commands::symbolic::RewriteArgs),
     Batch(commands::batch::BatchArgs),
     Check(commands::check::CheckArgs),
+    Train(commands::train::TrainArgs),
+    Predict(commands::train::PredictArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
         Command::Expand(a) => commands::symbolic::rewrite(a, nabla::expand::expand),
         Command::Batch(a) => commands::batch::run(a),
         Command::Check(a) => commands::check::run(a),
+        Command::Train(a) => commands::train::train(a),
+        Command::Predict(a) => commands::train::predict(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

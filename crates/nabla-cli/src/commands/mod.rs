@@ -4,3 +4,4 @@ pub mod batch;
 pub mod check;
 pub mod numeric;
 pub mod symbolic;
+pub mod train;
