@@ -461,3 +461,92 @@ fn write_predictions(path: &Path, predictions: &Predictions) -> Result<(), Failu
     out.flush()
         .map_err(|e| Failure::usage(format!("error: {}: {e}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        train: TrainArgs,
+    }
+
+    #[test]
+    fn flag_defaults_are_the_library_defaults() {
+        let cli = Cli::try_parse_from(["train", "--data", "d.csv", "--label", "y"]).unwrap();
+        let expected = TrainConfig {
+            data: "d.csv".into(),
+            label: "y".into(),
+            ..TrainConfig::default()
+        };
+        assert_eq!(cli.train.config(), expected);
+    }
+
+    #[test]
+    fn every_flag_reaches_the_config() {
+        let cli = Cli::try_parse_from([
+            "train",
+            "--data",
+            "d.csv",
+            "--label",
+            "y",
+            "--hidden",
+            "8,4,2",
+            "--activation",
+            "tanh",
+            "--epochs",
+            "7",
+            "--batch",
+            "5",
+            "--optimizer",
+            "momentum",
+            "--lr",
+            "0.5",
+            "--schedule",
+            "step:3:0.5",
+            "--seed",
+            "9",
+            "--weight-decay",
+            "0.01",
+            "--dropout",
+            "0.25",
+            "--init",
+            "he-normal",
+            "--test-fraction",
+            "0",
+            "--task",
+            "regression",
+        ])
+        .unwrap();
+        let expected = TrainConfig {
+            data: "d.csv".into(),
+            label: "y".into(),
+            hidden: vec![8, 4, 2],
+            activation: Activation::Tanh,
+            epochs: 7,
+            batch: 5,
+            optimizer: OptimizerKind::Momentum,
+            lr: 0.5,
+            schedule: Schedule::Step {
+                every: 3,
+                gamma: 0.5,
+            },
+            seed: 9,
+            weight_decay: 0.01,
+            dropout: 0.25,
+            init: Init::HeNormal,
+            test_fraction: 0.0,
+            task: Task::Regression,
+        };
+        assert_eq!(cli.train.config(), expected);
+    }
+
+    #[test]
+    fn json_floats_are_short() {
+        assert_eq!(json_f32(0.9833333).to_string(), "0.9833333");
+        assert_eq!(json_f32(f32::NAN), json!("nan"));
+    }
+}
