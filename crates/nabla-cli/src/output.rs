@@ -113,3 +113,21 @@ pub fn print_json(v: &Value) {
         serde_json::to_string_pretty(v).expect("JSON values serialise")
     );
 }
+
+/// Writes `text` to standard output. A reader that has gone away (`nabla predict … | head`) is
+/// not an error: the rest of the output is simply not wanted.
+pub fn write_stdout(text: &str) -> Result<(), crate::failure::Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(
+            crate::failure::Failure::failed(format!("error: cannot write the output: {e}")),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// [`write_stdout`] of a JSON value, pretty-printed as [`print_json`] does.
+pub fn write_json(v: &Value) -> Result<(), crate::failure::Failure> {
+    write_stdout(&(serde_json::to_string_pretty(v).expect("JSON values serialise") + "\n"))
+}

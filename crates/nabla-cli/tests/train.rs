@@ -203,6 +203,21 @@ fn save_then_predict() {
     assert_eq!(lines[0], "row,predicted,probability");
     assert!(lines[1].starts_with("1,0,0."), "{}", lines[1]);
 
+    // A reader that stops early (`| head`) ends the listing quietly.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nabla"))
+        .args(["predict", "--model", &model, "--data", &data])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     // A model applied to data with other columns, and a file that is not a model.
     let err = error_of(&["predict", "--model", &model, "--data", &written_s], 2);
     assert!(err.contains("differ from the model's"), "{err}");

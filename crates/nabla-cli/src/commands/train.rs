@@ -223,7 +223,8 @@ impl Progress {
 impl TrainObserver for Progress {
     fn on_batch(&mut self, p: &BatchProgress) {
         if let Some(about) = self.about.take() {
-            println!("{about}");
+            // Write errors during training are left for the final report to meet.
+            let _ = output::write_stdout(&(about + "\n"));
         }
         if let Some(bar) = &self.bar {
             bar.set_message(format!("{}/{} loss {:.4}", p.epoch, p.epochs, p.loss));
@@ -246,10 +247,11 @@ impl TrainObserver for Progress {
         if let Some(test) = s.test_metric {
             line += &format!("  test {} {}", metric.name(), metric.text(test));
         }
-        match &self.bar {
-            Some(bar) => bar.suspend(|| println!("{line}")),
-            None => println!("{line}"),
-        }
+        line.push('\n');
+        let _ = match &self.bar {
+            Some(bar) => bar.suspend(|| output::write_stdout(&line)),
+            None => output::write_stdout(&line),
+        };
     }
 }
 
@@ -288,10 +290,9 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
     }
     let seconds = start.elapsed().as_secs_f64();
     match args.format {
-        Format::Json => output::print_json(&train_json(&args, &report, metric, seconds)),
-        _ => print_train_text(&args, &report, metric, seconds),
+        Format::Json => output::write_json(&train_json(&args, &report, metric, seconds)),
+        _ => output::write_stdout(&train_text(&args, &report, metric, seconds)),
     }
-    Ok(())
 }
 
 fn train_json(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f64) -> Value {
@@ -328,34 +329,38 @@ fn train_json(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f
     o
 }
 
-fn print_train_text(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f64) {
+/// The end of the text report: confusion matrix, final metrics, where the model went.
+fn train_text(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f64) -> String {
+    let mut text = String::new();
     if let Some(confusion) = &report.confusion {
         let split = if report.test_rows > 0 {
             "test"
         } else {
             "training"
         };
-        println!("\nconfusion matrix on the {split} rows (rows: true class, columns: predicted)");
-        println!("{confusion}");
+        text += &format!(
+            "\nconfusion matrix on the {split} rows (rows: true class, columns: predicted)\n{confusion}\n"
+        );
     }
-    let mut summary = format!(
+    text += &format!(
         "\ntrain {} {} ({} rows)",
         metric.name(),
         metric.text(report.train_metric),
         report.train_rows
     );
     if let Some(test) = report.test_metric {
-        summary += &format!(
+        text += &format!(
             ", test {} {} ({} rows)",
             metric.name(),
             metric.text(test),
             report.test_rows
         );
     }
-    println!("{summary} in {seconds:.2} s");
+    text += &format!(" in {seconds:.2} s\n");
     if let Some(path) = &args.save {
-        println!("model saved to {}", path.display());
+        text += &format!("model saved to {}\n", path.display());
     }
+    text
 }
 
 pub fn predict(args: PredictArgs) -> Result<(), Failure> {
@@ -374,9 +379,9 @@ pub fn predict(args: PredictArgs) -> Result<(), Failure> {
         if listed {
             o["predictions"] = predictions.rows.iter().map(prediction_json).collect();
         }
-        output::print_json(&o);
-        return Ok(());
+        return output::write_json(&o);
     }
+    let mut text = String::new();
     if listed {
         let cells: Vec<[String; 2]> = predictions
             .rows
@@ -392,27 +397,28 @@ pub fn predict(args: PredictArgs) -> Result<(), Failure> {
             .iter()
             .map(|c| c[0].len())
             .fold(name.len(), usize::max);
-        println!("{:>row_width$}  {name:<width$}{extra}", "row");
+        text += &format!("{:>row_width$}  {name:<width$}{extra}\n", "row");
         for (i, [value, probability]) in cells.iter().enumerate() {
             let line = format!("{:>row_width$}  {value:<width$}  {probability}", i + 1);
-            println!("{}", line.trim_end());
+            text += line.trim_end();
+            text.push('\n');
         }
     } else if let Some(path) = &args.output {
-        println!(
-            "{} predictions written to {}",
+        text += &format!(
+            "{} predictions written to {}\n",
             predictions.rows.len(),
             path.display()
         );
     }
     if let Some(score) = predictions.score {
-        println!(
-            "{} {} on {} rows",
+        text += &format!(
+            "{} {} on {} rows\n",
             metric.name(),
             metric.text(score),
             predictions.rows.len()
         );
     }
-    Ok(())
+    output::write_stdout(&text)
 }
 
 fn prediction_json(p: &Prediction) -> Value {
