@@ -1,12 +1,26 @@
 //! Reverse mode: a tape records one evaluation, a backward sweep gives the whole gradient.
 //!
-//! [`Var`] operations append nodes to a thread-local tape ([`tape`] explains why); a
-//! [`Recording`] owns the finished tape and can be replayed at new points. The drivers here
-//! cover the usual jobs: gradient, vector-Jacobian product, Jacobian, and (recording with
-//! [`Dual`] as the tape scalar, i.e. forward-over-reverse) Hessian-vector products and Hessians.
+//! [`Var`] operations append nodes to a thread-local tape; a [`Recording`] owns the finished
+//! tape and can be replayed at new points. The drivers here cover the usual jobs: gradient,
+//! vector-Jacobian product, Jacobian, and (recording with [`Dual`] as the tape scalar, i.e.
+//! forward-over-reverse) Hessian-vector products and Hessians.
+//!
+//! # Why a thread-local tape
+//!
+//! `Var` arithmetic (`a + b`, `a.sin()`) has no argument through which to pass a tape, so either
+//! every `Var` carries a reference to its tape or the tape is reached through a thread-local.
+//! A reference brings a lifetime, `Var<'t>`, and a function written once as
+//! `fn f<T: Real>(x: &[T]) -> T` can then not be passed by name to a driver that needs
+//! `for<'t> Fn(&[Var<'t>]) -> Var<'t>` (a generic `fn` item is instantiated at one type, not at
+//! every lifetime). With a thread-local, `Var` is a plain `Copy` value of 16 bytes (for `f64`)
+//! and `gradient_reverse(f, &x)` just works. The cost is paid in checks instead of types: each
+//! `Var` carries the id of the recording that made it, and an operation on a `Var` whose
+//! recording is not the active one on this thread panics with a clear message instead of
+//! silently indexing the wrong tape. Recordings nest: starting one stashes the active tape and
+//! finishing it restores it.
 
 mod recording;
-pub mod tape;
+mod tape;
 mod var;
 
 pub use recording::Recording;

@@ -37,7 +37,7 @@ pub struct Recording<S: TapeScalar = f64> {
     /// Node values at the current point; filled by the first replay.
     values: Vec<S>,
     adjoints: Vec<S>,
-    /// Inputs are nodes `1..=n_inputs` (node 0 is the sink).
+    /// Inputs are nodes `1..=n_inputs` (node 0 is reserved).
     n_inputs: usize,
     outputs: Vec<u32>,
     output_values: Vec<S>,
@@ -111,7 +111,7 @@ impl<S: TapeScalar> Recording<S> {
         self.outputs.len()
     }
 
-    /// Number of tape nodes (inputs and operations, plus the sink node).
+    /// Number of tape nodes (inputs and operations, plus one reserved node).
     pub fn num_nodes(&self) -> usize {
         self.nodes.len()
     }

@@ -2,19 +2,7 @@
 //! local partial derivatives, plus the per-thread recording session that [`Var`](super::Var)
 //! operations append to.
 //!
-//! # Why a thread-local tape
-//!
-//! `Var` arithmetic (`a + b`, `a.sin()`) has no argument through which to pass a tape, so either
-//! every `Var` carries a reference to its tape or the tape is reached through a thread-local.
-//! A reference brings a lifetime, `Var<'t>`, and a function written once as
-//! `fn f<T: Real>(x: &[T]) -> T` can then not be passed by name to a driver that needs
-//! `for<'t> Fn(&[Var<'t>]) -> Var<'t>` (a generic `fn` item is instantiated at one type, not at
-//! every lifetime). With a thread-local, `Var` is a plain `Copy` value of 16 bytes (for `f64`)
-//! and `gradient_reverse(f, &x)` just works. The cost is paid in checks instead of types: each
-//! `Var` carries the id of the recording that made it, and an operation on a `Var` whose
-//! recording is not the active one on this thread panics with a clear message instead of
-//! silently indexing the wrong tape. Recordings nest: starting one stashes the active tape and
-//! finishing it restores it.
+//! Why the tape is thread-local is explained in the [parent module](super).
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
