@@ -217,7 +217,11 @@ pub fn jacobian(
                 .unwrap_or_default(),
         );
     }
-    let m = m.unwrap_or_else(|| f(x).len());
+    // With no coordinates, nothing was evaluated yet: one call gives the number of outputs.
+    let m = m.unwrap_or_else(|| {
+        evaluations += 1;
+        f(x).len()
+    });
     let rows = |pick: fn(&(f64, f64)) -> f64| -> Vec<Vec<f64>> {
         (0..m)
             .map(|i| columns.iter().map(|c| pick(&c[i])).collect())
