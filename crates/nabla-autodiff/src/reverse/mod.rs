@@ -172,7 +172,15 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        // A fixed seed: the finite-difference comparisons are statistical (their error estimates
+        // hold for all but about 1 in 10⁴ random functions, see
+        // `finite_diff::tests::error_estimates_bound_true_errors_on_random_functions`), and CI
+        // must not flake.
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_127),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn reverse_equals_forward_equals_finite_differences(e in expr(N), x in point(N)) {
