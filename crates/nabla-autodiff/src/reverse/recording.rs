@@ -10,7 +10,8 @@ use crate::error::{Error, check_len};
 ///
 /// [`replay`](Recording::replay) re-runs the recorded operation list on new inputs (recomputing
 /// every value and local partial) and the pullbacks sweep it backwards, so a gradient at a new
-/// point costs no re-recording, no allocation and no call of the original closure.
+/// point costs no re-recording and no call of the original closure (and, with
+/// [`gradient_into`](Recording::gradient_into), no allocation).
 ///
 /// **Control flow is frozen at recording time**: branches (`if x < 0.0`), loop counts and
 /// `max`-style selections taken while recording are replayed as they were, whatever the new

@@ -19,9 +19,10 @@ macro_rules! kinds {
         /// that replay dispatches through a single jump table.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(crate) enum Kind {
-            /// An independent variable; its value comes from the input vector.
+            /// An independent variable, whose value comes from the input vector (also the
+            /// reserved node 0, which is never evaluated).
             Input,
-            /// A fixed value `c` (a constant output, or the reserved node 0).
+            /// A fixed value `c`: a constant output.
             Const,
             /// `parent^n`, the exponent `n` kept in `c`.
             Powi,
