@@ -24,7 +24,7 @@ mod tape;
 mod var;
 
 pub use recording::Recording;
-pub use tape::TapeScalar;
+pub use tape::{TapeScalar, free_recycled_buffers};
 pub use var::Var;
 
 use crate::error::{Error, check_len};

@@ -266,6 +266,26 @@ pub(crate) fn recycle<S: TapeScalar>(mut data: TapeData<S>) {
     });
 }
 
+/// Frees the tape buffers this thread keeps for reuse (those of its largest finished recording,
+/// for each tape scalar type). Recording in a loop reuses them to avoid reallocating and
+/// page-faulting; call this after a large one-off recording to give the memory back.
+///
+/// ```
+/// use nabla_autodiff::{Real, gradient_reverse, reverse::free_recycled_buffers};
+///
+/// let x = vec![0.5; 100_000];
+/// let (_, g) = gradient_reverse(|x| x.iter().fold(Real::zero(), |s, &xi| s + xi * xi), &x);
+/// assert_eq!(g[0], 1.0);
+/// free_recycled_buffers();
+/// ```
+pub fn free_recycled_buffers() {
+    fn free<S: TapeScalar>() {
+        let _ = S::spare().try_with(|spare| spare.borrow_mut().take());
+    }
+    free::<f64>();
+    free::<crate::Dual<f64>>();
+}
+
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
