@@ -84,10 +84,10 @@ pub fn adjoint_gradient(store: &mut Store, f: Id, vars: &[Symbol]) -> Vec<Id> {
         if store.is_zero(a) {
             continue;
         }
-        let mut give = |store: &mut Store,
-                        child: Id,
-                        amount: Id,
-                        contributions: &mut FxHashMap<Id, Vec<Id>>| {
+        let give = |store: &mut Store,
+                    child: Id,
+                    amount: Id,
+                    contributions: &mut FxHashMap<Id, Vec<Id>>| {
             if !store.is_zero(amount)
                 && !matches!(store.node(child), Node::Number(_) | Node::Constant(_))
             {
