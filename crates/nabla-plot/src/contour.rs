@@ -1,0 +1,391 @@
+//! Filled contour plots of f(x, y): colour bands between contour levels, labelled contour lines,
+//! a colour bar, optional gradient arrows and optional optimiser paths with a legend.
+
+use std::ops::RangeInclusive;
+
+use plotters::coord::Shift;
+use plotters::element::BitMapElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::colormap::{band_colour, text_colour_on};
+use crate::error::{PlotError, render_error};
+use crate::geometry::{Pixel, PixelMap, Rect, clip_polyline, cut_holes, densify, to_backend};
+use crate::legend::{self, Entry, Legend, Marker, Swatch};
+use crate::levels::{LevelSet, Levels};
+use crate::marching::contour_lines;
+use crate::output::Figure;
+use crate::quiver::{self, Arrow, ArrowScale};
+use crate::sampling::{Grid, Interval};
+use crate::theme::{INK, PATH_COLOURS, Theme};
+use crate::{colorbar, contour_labels};
+
+type ScalarField<'f> = Box<dyn Fn(f64, f64) -> f64 + 'f>;
+type VectorField<'f> = Box<dyn Fn(f64, f64) -> (f64, f64) + 'f>;
+
+/// A named sequence of points in the plane, e.g. the iterates of an optimiser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory {
+    /// Shown in the legend.
+    pub name: String,
+    /// The points in order; non-finite points break the drawn line.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A filled contour plot of `f(x, y)` over a rectangle.
+///
+/// The picture shows colour bands between contour levels (chosen by [`Levels`]), the contour
+/// lines with their values written on them, a colour bar, and optionally gradient arrows and
+/// optimiser paths. Points where `f` is NaN or infinite are left blank.
+///
+/// ```
+/// use nabla_plot::{ContourPlot, Picture};
+///
+/// let plot = ContourPlot::new(|x, y| x * x + 3.0 * x * y - 2.0 * y * y, -2.0..=2.0, -2.0..=2.0)
+///     .title("f(x, y) = x² + 3xy − 2y²")
+///     .gradient(|x, y| (2.0 * x + 3.0 * y, 3.0 * x - 4.0 * y))
+///     .trajectory("a path", vec![(1.5, 1.5), (0.5, 1.0), (0.0, 0.2)]);
+/// let svg = plot.to_svg()?;
+/// assert!(svg.contains("x² + 3xy − 2y²"));
+/// # Ok::<(), nabla_plot::PlotError>(())
+/// ```
+pub struct ContourPlot<'f> {
+    f: ScalarField<'f>,
+    x: RangeInclusive<f64>,
+    y: RangeInclusive<f64>,
+    title: String,
+    x_label: String,
+    y_label: String,
+    value_label: String,
+    levels: Levels,
+    label_lines: bool,
+    gradient: Option<VectorField<'f>>,
+    arrow_scale: ArrowScale,
+    trajectories: Vec<Trajectory>,
+    size: (u32, u32),
+}
+
+impl<'f> ContourPlot<'f> {
+    /// A contour plot of `f` over `x` × `y`, 1000×750 pixels, with automatic levels and
+    /// labelled contour lines.
+    pub fn new(f: impl Fn(f64, f64) -> f64 + 'f, x: RangeInclusive<f64>, y: RangeInclusive<f64>) -> Self {
+        ContourPlot {
+            f: Box::new(f),
+            x,
+            y,
+            title: String::new(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            value_label: "f(x, y)".into(),
+            levels: Levels::Auto,
+            label_lines: true,
+            gradient: None,
+            arrow_scale: ArrowScale::Auto,
+            trajectories: Vec::new(),
+            size: (1000, 750),
+        }
+    }
+
+    /// The title above the plot.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// Names of the two axes (default "x" and "y").
+    pub fn axis_labels(mut self, x: impl Into<String>, y: impl Into<String>) -> Self {
+        self.x_label = x.into();
+        self.y_label = y.into();
+        self
+    }
+
+    /// Name of the plotted quantity, written beside the colour bar (default "f(x, y)").
+    pub fn value_label(mut self, label: impl Into<String>) -> Self {
+        self.value_label = label.into();
+        self
+    }
+
+    /// How contour levels are chosen (default [`Levels::Auto`]).
+    pub fn levels(mut self, levels: Levels) -> Self {
+        self.levels = levels;
+        self
+    }
+
+    /// Whether contour lines carry their values (default true).
+    pub fn label_lines(mut self, on: bool) -> Self {
+        self.label_lines = on;
+        self
+    }
+
+    /// Draws arrows of this gradient field on a coarse lattice.
+    pub fn gradient(mut self, gradient: impl Fn(f64, f64) -> (f64, f64) + 'f) -> Self {
+        self.gradient = Some(Box::new(gradient));
+        self
+    }
+
+    /// How arrow lengths follow the gradient's magnitude (default [`ArrowScale::Auto`]).
+    pub fn arrow_scale(mut self, scale: ArrowScale) -> Self {
+        self.arrow_scale = scale;
+        self
+    }
+
+    /// Adds a path (e.g. optimiser iterates), drawn in its own colour with a circle at the start,
+    /// a star at the end and an entry in the legend.
+    pub fn trajectory(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        self.trajectories.push(Trajectory { name: name.into(), points });
+        self
+    }
+
+    /// Picture size in pixels (default 1000×750).
+    pub fn size(mut self, width: u32, height: u32) -> Self {
+        self.size = (width, height);
+        self
+    }
+
+    /// One entry per trajectory, then what the start and end markers mean.
+    fn legend_entries(&self) -> Vec<Entry> {
+        if self.trajectories.is_empty() {
+            return Vec::new();
+        }
+        let neutral = RGBColor(0xee, 0xee, 0xee);
+        let paths = self.trajectories.iter().zip(PATH_COLOURS).map(|(t, colour)| Entry { name: t.name.clone(), swatch: Swatch::Line { colour, halo: true } });
+        let markers = [
+            Entry { name: "start".into(), swatch: Swatch::Marker { shape: Marker::Circle, fill: neutral } },
+            Entry { name: "end".into(), swatch: Swatch::Marker { shape: Marker::Star, fill: neutral } },
+        ];
+        paths.chain(markers).collect()
+    }
+
+    fn check_trajectories(&self) -> Result<(), PlotError> {
+        if self.trajectories.len() > PATH_COLOURS.len() {
+            return Err(PlotError::InvalidInput(format!(
+                "{} trajectories given, at most {} can be told apart by colour",
+                self.trajectories.len(),
+                PATH_COLOURS.len()
+            )));
+        }
+        for t in &self.trajectories {
+            if !t.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()) {
+                return Err(PlotError::NoFiniteValues { what: format!("trajectory \"{}\"", t.name) });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Lattice points per axis: about one per 3 pixels of a 1000-pixel-wide picture, fine enough that
+/// bilinear fill and contour lines look smooth, coarse enough to keep the sampling cheap.
+fn resolution(size: (u32, u32)) -> (usize, usize) {
+    let n = |pixels: u32| (pixels as usize / 3).clamp(60, 400);
+    (n(size.0), n(size.1))
+}
+
+impl Figure for ContourPlot<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let x = Interval::new("x", &self.x)?;
+        let y = Interval::new("y", &self.y)?;
+        self.check_trajectories()?;
+        let (nx, ny) = resolution(self.size);
+        let grid = Grid::sample(&self.f, x, y, nx, ny);
+        let sorted = grid.sorted_finite_values();
+        if sorted.is_empty() {
+            return Err(PlotError::NoFiniteValues { what: "f(x, y)".into() });
+        }
+        let levels = LevelSet::choose(&self.levels, &sorted)?;
+        let theme = Theme::for_size(self.size);
+
+        root.fill(&WHITE).map_err(render_error)?;
+        let body = draw_title(root, &self.title, &theme)?;
+        let (width, _) = body.dim_in_pixel();
+        let (main, side) = body.split_horizontally(width as i32 - theme.px(150.0));
+        let mut chart = ChartBuilder::on(&main)
+            .margin_top(theme.px(10.0))
+            .margin_right(theme.px(10.0))
+            .margin_left(theme.px(10.0))
+            .margin_bottom(theme.px(6.0))
+            .x_label_area_size(theme.px(62.0))
+            .y_label_area_size(theme.px(72.0))
+            .build_cartesian_2d(x.min..x.max, y.min..y.max)
+            .map_err(render_error)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(self.x_label.as_str())
+            .y_desc(self.y_label.as_str())
+            .x_labels(9)
+            .y_labels(9)
+            .label_style(theme.tick_font())
+            .axis_desc_style(theme.axis_label_font())
+            .axis_style(ShapeStyle::from(&INK).stroke_width(1))
+            .set_all_tick_mark_size(theme.px(6.0))
+            .draw()
+            .map_err(render_error)?;
+
+        let (px_range, py_range) = chart.plotting_area().get_pixel_range();
+        let plot = chart.plotting_area().strip_coord_spec();
+        let (pw, ph) = plot.dim_in_pixel();
+        let map = PixelMap { x, y, width: f64::from(pw), height: f64::from(ph) };
+
+        let raster = fill_bands(&grid, &levels, &map, (pw, ph));
+        let image = BitMapElement::with_owned_buffer((0, 0), (pw, ph), raster.clone())
+            .ok_or_else(|| PlotError::Render("raster buffer has the wrong size".into()))?;
+        plot.draw(&image).map_err(render_error)?;
+
+        let arrows = match &self.gradient {
+            Some(gradient) => quiver::arrows(gradient.as_ref(), &map, theme.pxf(46.0), self.arrow_scale),
+            None => Vec::new(),
+        };
+        let paths: Vec<Vec<Vec<Pixel>>> = self
+            .trajectories
+            .iter()
+            .map(|t| {
+                let pixels: Vec<Pixel> = t.points.iter().map(|&p| map.to_pixel(p)).collect();
+                clip_polyline(&map.bounds(), &pixels)
+            })
+            .collect();
+        let path_points: Vec<Pixel> = paths.iter().flatten().flat_map(|piece| densify(piece, 3.0)).collect();
+        let legend = Legend::layout(&plot, self.legend_entries(), &path_points, &theme)?;
+        let legend_points = legend.iter().flat_map(|l| {
+            let f = l.frame;
+            densify(&[(f.x0, f.y0), (f.x1, f.y0), (f.x1, f.y1), (f.x0, f.y1), (f.x0, f.y0)], 3.0)
+        });
+        let obstacles: Vec<Pixel> = arrows
+            .iter()
+            .flat_map(|a| densify(&[a.tail, a.tip], 3.0))
+            .chain(path_points.iter().copied())
+            .chain(legend_points)
+            .collect();
+
+        draw_contour_lines(&plot, &grid, &levels, &map, &raster, &obstacles, self.label_lines, &theme)?;
+        for arrow in &arrows {
+            draw_arrow(&plot, arrow, &theme)?;
+        }
+        for (k, (trajectory, pieces)) in self.trajectories.iter().zip(&paths).enumerate() {
+            let colour = PATH_COLOURS[k];
+            for piece in pieces {
+                legend::draw_line(&plot, piece, colour, theme.px(2.5) as u32, true)?;
+            }
+            let finite = trajectory.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).map(|&p| map.to_pixel(p));
+            let inside: Vec<Pixel> = finite.filter(|&p| map.bounds().contains(p)).collect();
+            if let (Some(&start), Some(&end)) = (inside.first(), inside.last()) {
+                legend::draw_marker(&plot, Marker::Circle, start, theme.pxf(6.0), colour, &theme)?;
+                legend::draw_marker(&plot, Marker::Star, end, theme.pxf(7.0), colour, &theme)?;
+            }
+        }
+        if let Some(legend) = legend {
+            legend.draw(&plot, &theme)?;
+        }
+        let frame = [(0, 0), (pw as i32 - 1, ph as i32 - 1)];
+        plot.draw(&Rectangle::new(frame, ShapeStyle::from(&INK).stroke_width(1))).map_err(render_error)?;
+
+        // The colour bar spans the plot's height, in the side column's own pixel coordinates.
+        let (side_x, side_y) = side.get_pixel_range();
+        let left = f64::from(px_range.end - side_x.start) + theme.pxf(14.0);
+        let bar = Rect {
+            x0: left.max(theme.pxf(4.0)),
+            y0: f64::from(py_range.start - side_y.start),
+            x1: left.max(theme.pxf(4.0)) + theme.pxf(22.0),
+            y1: f64::from(py_range.end - side_y.start),
+        };
+        colorbar::draw(&side, bar, &levels, &self.value_label, &theme)
+    }
+}
+
+/// Draws `title` centred at the top of `root` and returns the area below it (all of `root` when
+/// there is no title).
+pub(crate) fn draw_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, theme: &Theme) -> Result<DrawingArea<DB, Shift>, PlotError> {
+    if title.is_empty() {
+        return Ok(root.margin(theme.px(12.0), 0, 0, 0));
+    }
+    let (width, _) = root.dim_in_pixel();
+    let height = theme.px(56.0);
+    let (top, rest) = root.split_vertically(height);
+    let style = theme.title_font().pos(Pos::new(HPos::Center, VPos::Center));
+    top.draw(&Text::new(title.to_string(), (width as i32 / 2, height / 2 + theme.px(4.0)), style)).map_err(render_error)?;
+    Ok(rest)
+}
+
+/// The filled bands as an RGB raster of the plot area: each pixel gets the band of the bilinear
+/// interpolation of the grid at its centre; pixels touching a non-finite sample stay white.
+fn fill_bands(grid: &Grid, levels: &LevelSet, map: &PixelMap, (width, height): (u32, u32)) -> Vec<u8> {
+    let bands = levels.band_count();
+    let palette: Vec<RGBColor> = (0..bands).map(|b| band_colour(b, bands)).collect();
+    let (cells_x, cells_y) = ((grid.xs.len() - 1) as f64, (grid.ys.len() - 1) as f64);
+    let mut raster = Vec::with_capacity(width as usize * height as usize * 3);
+    for row in 0..height {
+        for column in 0..width {
+            let (x, y) = map.to_data((f64::from(column) + 0.5, f64::from(row) + 0.5));
+            let value = grid.interpolate((x - map.x.min) / map.x.span() * cells_x, (y - map.y.min) / map.y.span() * cells_y);
+            let colour = if value.is_finite() { palette[levels.band_of(value)] } else { WHITE };
+            raster.extend([colour.0, colour.1, colour.2]);
+        }
+    }
+    raster
+}
+
+fn draw_arrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, arrow: &Arrow, theme: &Theme) -> Result<(), PlotError> {
+    let colour = WHITE.mix(0.9);
+    let head = theme.pxf(8.0);
+    let shaft = [to_backend(arrow.tail), to_backend(arrow.shaft_end(head))];
+    let dark = ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(theme.px(3.6) as u32);
+    area.draw(&PathElement::new(shaft.to_vec(), dark)).map_err(render_error)?;
+    area.draw(&PathElement::new(shaft.to_vec(), ShapeStyle::from(&colour).stroke_width(theme.px(1.6) as u32))).map_err(render_error)?;
+    let triangle: Vec<(i32, i32)> = arrow.head(head).iter().map(|&p| to_backend(p)).collect();
+    area.draw(&Polygon::new(triangle.clone(), colour.filled())).map_err(render_error)?;
+    let mut outline = triangle;
+    outline.push(outline[0]);
+    area.draw(&PathElement::new(outline, ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(1))).map_err(render_error)
+}
+
+/// Contour lines, with gaps where their values are written.
+#[allow(clippy::too_many_arguments)]
+fn draw_contour_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    grid: &Grid,
+    levels: &LevelSet,
+    map: &PixelMap,
+    raster: &[u8],
+    obstacles: &[Pixel],
+    label_lines: bool,
+    theme: &Theme,
+) -> Result<(), PlotError> {
+    let font = theme.contour_label_font();
+    let mut lines: Vec<Vec<Pixel>> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    for level in levels.line_levels() {
+        for line in contour_lines(grid, level) {
+            lines.push(line.into_iter().map(|p| map.to_pixel(p)).collect());
+            texts.push(levels.format(level));
+        }
+    }
+    let placements = if label_lines {
+        let sizes = texts
+            .iter()
+            .map(|t| area.estimate_text_size(t, &font).map(|(w, h)| (f64::from(w) + 2.0, f64::from(h))))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(render_error)?;
+        contour_labels::place(&lines, &sizes, obstacles, map.bounds())
+    } else {
+        Vec::new()
+    };
+    let gaps: Vec<Rect> = placements.iter().map(|p| p.gap()).collect();
+    let style = ShapeStyle::from(&BLACK.mix(0.7)).stroke_width(1);
+    for line in &lines {
+        for piece in cut_holes(line, &gaps) {
+            area.draw(&PathElement::new(piece.into_iter().map(to_backend).collect::<Vec<_>>(), style)).map_err(render_error)?;
+        }
+    }
+    for placement in &placements {
+        let (cx, cy) = to_backend(placement.centre);
+        let offset = (cy.clamp(0, map.height as i32 - 1) as usize * map.width as usize + cx.clamp(0, map.width as i32 - 1) as usize) * 3;
+        let background = RGBColor(raster[offset], raster[offset + 1], raster[offset + 2]);
+        let text_colour = text_colour_on(background);
+        let style = font.color(&text_colour).pos(Pos::new(HPos::Center, VPos::Center));
+        area.draw(&Text::new(texts[placement.line].clone(), (cx, cy), style)).map_err(render_error)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Where functions are looked at: validated axis intervals, evenly spaced samples, rectangular
+//! grids of f(x, y), and quantiles of the finite samples.
+
+use std::ops::RangeInclusive;
+
+use crate::error::PlotError;
+
+/// A closed interval `[min, max]` with finite ends and `min < max`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Interval {
+    pub(crate) min: f64,
+    pub(crate) max: f64,
+}
+
+impl Interval {
+    /// Checks `range`; `axis` names it in the error.
+    pub(crate) fn new(axis: &'static str, range: &RangeInclusive<f64>) -> Result<Self, PlotError> {
+        let (min, max) = (*range.start(), *range.end());
+        if min.is_finite() && max.is_finite() && min < max {
+            Ok(Interval { min, max })
+        } else {
+            Err(PlotError::InvalidRange { axis, min, max })
+        }
+    }
+
+    pub(crate) fn span(&self) -> f64 {
+        self.max - self.min
+    }
+
+    /// The point a fraction `t` of the way from `min` to `max`.
+    pub(crate) fn lerp(&self, t: f64) -> f64 {
+        self.min + t * self.span()
+    }
+
+    /// `n ≥ 2` evenly spaced points from `min` to `max`, both included.
+    pub(crate) fn linspace(&self, n: usize) -> impl Iterator<Item = f64> + '_ {
+        let last = (n.max(2) - 1) as f64;
+        (0..n.max(2)).map(move |k| self.lerp(k as f64 / last))
+    }
+
+    /// The smallest interval holding every finite value of `values`, or `None` if there is none.
+    /// A single distinct value is widened so that the interval is never empty.
+    pub(crate) fn enclosing(values: impl IntoIterator<Item = f64>) -> Option<Self> {
+        let (min, max) = values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        if min > max {
+            return None;
+        }
+        if min < max {
+            return Some(Interval { min, max });
+        }
+        let pad = if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
+        Some(Interval { min: min - pad, max: max + pad })
+    }
+
+    /// This interval grown by `fraction` of its span on both sides.
+    pub(crate) fn padded(&self, fraction: f64) -> Self {
+        let pad = self.span() * fraction;
+        Interval { min: self.min - pad, max: self.max + pad }
+    }
+}
+
+/// Samples of f on a rectangular lattice: `values[j * xs.len() + i] = f(xs[i], ys[j])`.
+#[derive(Clone, Debug)]
+pub(crate) struct Grid {
+    pub(crate) xs: Vec<f64>,
+    pub(crate) ys: Vec<f64>,
+    pub(crate) values: Vec<f64>,
+}
+
+impl Grid {
+    /// Evaluates `f` on `nx × ny` points spanning the two intervals (ends included).
+    pub(crate) fn sample(f: impl Fn(f64, f64) -> f64, x: Interval, y: Interval, nx: usize, ny: usize) -> Self {
+        let xs: Vec<f64> = x.linspace(nx).collect();
+        let ys: Vec<f64> = y.linspace(ny).collect();
+        let values = ys.iter().flat_map(|&yv| xs.iter().map(move |&xv| (xv, yv))).map(|(xv, yv)| f(xv, yv)).collect();
+        Grid { xs, ys, values }
+    }
+
+    pub(crate) fn at(&self, i: usize, j: usize) -> f64 {
+        self.values[j * self.xs.len() + i]
+    }
+
+    /// The finite values, sorted ascending (input to level choice).
+    pub(crate) fn sorted_finite_values(&self) -> Vec<f64> {
+        let mut finite: Vec<f64> = self.values.iter().copied().filter(|v| v.is_finite()).collect();
+        finite.sort_by(f64::total_cmp);
+        finite
+    }
+
+    /// Bilinear interpolation at the fractional lattice position `(u, v)` (in cells, clamped to
+    /// the grid); NaN when a surrounding sample is not finite, so that holes stay holes.
+    pub(crate) fn interpolate(&self, u: f64, v: f64) -> f64 {
+        let (nx, ny) = (self.xs.len(), self.ys.len());
+        let u = u.clamp(0.0, (nx - 1) as f64);
+        let v = v.clamp(0.0, (ny - 1) as f64);
+        let i = (u.floor() as usize).min(nx - 2);
+        let j = (v.floor() as usize).min(ny - 2);
+        let (s, t) = (u - i as f64, v - j as f64);
+        let bottom = self.at(i, j) * (1.0 - s) + self.at(i + 1, j) * s;
+        let top = self.at(i, j + 1) * (1.0 - s) + self.at(i + 1, j + 1) * s;
+        bottom * (1.0 - t) + top * t
+    }
+}
+
+/// The `q`-quantile (0 ≤ q ≤ 1) of an ascending, non-empty slice, by the nearest-rank rule.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let rank = (q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_reversed_and_infinite_ranges() {
+        assert!(Interval::new("x", &(2.0..=2.0)).is_err());
+        assert!(Interval::new("x", &(3.0..=2.0)).is_err());
+        assert!(Interval::new("y", &(0.0..=f64::INFINITY)).is_err());
+        assert!(Interval::new("y", &(f64::NAN..=1.0)).is_err());
+        let err = Interval::new("x", &(2.0..=2.0)).unwrap_err().to_string();
+        assert!(err.contains("x range 2:2"), "{err}");
+    }
+
+    #[test]
+    fn linspace_includes_both_ends() {
+        let points: Vec<f64> = Interval { min: -1.0, max: 1.0 }.linspace(5).collect();
+        assert_eq!(points, vec![-1.0, -0.5, 0.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn enclosing_skips_non_finite_and_widens_a_single_value() {
+        let i = Interval::enclosing([f64::NAN, 3.0, f64::INFINITY, -1.0]).unwrap();
+        assert_eq!((i.min, i.max), (-1.0, 3.0));
+        assert!(Interval::enclosing([f64::NAN]).is_none());
+        let single = Interval::enclosing([5.0, 5.0]).unwrap();
+        assert!(single.min < 5.0 && single.max > 5.0);
+    }
+
+    #[test]
+    fn grid_is_row_major_in_y() {
+        let grid = Grid::sample(|x, y| x + 10.0 * y, Interval { min: 0.0, max: 2.0 }, Interval { min: 0.0, max: 1.0 }, 3, 2);
+        assert_eq!(grid.values, vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
+        assert_eq!(grid.at(2, 1), 12.0);
+    }
+
+    #[test]
+    fn bilinear_interpolation_is_exact_for_bilinear_fields() {
+        let unit = Interval { min: 0.0, max: 1.0 };
+        let grid = Grid::sample(|x, y| 1.0 + 2.0 * x - y + 3.0 * x * y, unit, unit, 5, 5);
+        // Lattice coordinates (u, v) = (4x, 4y).
+        let (x, y) = (0.3, 0.85);
+        let expected = 1.0 + 2.0 * x - y + 3.0 * x * y;
+        assert!((grid.interpolate(4.0 * x, 4.0 * y) - expected).abs() < 1e-12);
+        let holey = Grid::sample(|x, _| if x > 0.5 { f64::NAN } else { x }, unit, unit, 3, 3);
+        assert!(holey.interpolate(1.5, 0.5).is_nan());
+        assert_eq!(holey.interpolate(0.5, 0.5), 0.25);
+    }
+
+    #[test]
+    fn quantile_by_nearest_rank() {
+        let sorted = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&sorted, 0.0), 1.0);
+        assert_eq!(quantile(&sorted, 0.5), 3.0);
+        assert_eq!(quantile(&sorted, 1.0), 5.0);
+    }
+}
