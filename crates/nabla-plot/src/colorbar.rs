@@ -27,7 +27,7 @@ pub(crate) fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, bar: Rect,
         let corners = [to_backend((bar.x0, y_of(band + 1))), to_backend((bar.x1, y_of(band)))];
         area.draw(&Rectangle::new(corners, colour.filled())).map_err(render_error)?;
     }
-    let outline = ShapeStyle::from(&INK).stroke_width(1);
+    let outline = ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0));
     let mid = (bar.x0 + bar.x1) / 2.0;
     let mut frame = vec![(bar.x0, top), (bar.x0, bottom)];
     if levels.extends_below {

@@ -18,7 +18,7 @@ use crate::output::Figure;
 use crate::quiver::{self, Arrow, ArrowScale};
 use crate::sampling::{Grid, Interval};
 use crate::theme::{INK, PATH_COLOURS, Theme};
-use crate::{colorbar, contour_labels};
+use crate::{colorbar, contour_labels, ticks};
 
 type ScalarField<'f> = Box<dyn Fn(f64, f64) -> f64 + 'f>;
 type VectorField<'f> = Box<dyn Fn(f64, f64) -> (f64, f64) + 'f>;
@@ -196,7 +196,7 @@ impl Figure for ContourPlot<'_> {
             return Err(PlotError::NoFiniteValues { what: "f(x, y)".into() });
         }
         let levels = LevelSet::choose(&self.levels, &sorted)?;
-        let theme = Theme::for_size(self.size);
+        let theme = Theme::for_size(root.dim_in_pixel());
 
         root.fill(&WHITE).map_err(render_error)?;
         let body = draw_title(root, &self.title, &theme)?;
@@ -211,16 +211,19 @@ impl Figure for ContourPlot<'_> {
             .y_label_area_size(theme.px(72.0))
             .build_cartesian_2d(x.min..x.max, y.min..y.max)
             .map_err(render_error)?;
+        let (x_ticks, y_ticks) = (ticks::formatter(x, 9), ticks::formatter(y, 9));
         chart
             .configure_mesh()
             .disable_mesh()
+            .x_label_formatter(&x_ticks)
+            .y_label_formatter(&y_ticks)
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .x_labels(9)
             .y_labels(9)
             .label_style(theme.tick_font())
             .axis_desc_style(theme.axis_label_font())
-            .axis_style(ShapeStyle::from(&INK).stroke_width(1))
+            .axis_style(ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)))
             .set_all_tick_mark_size(theme.px(6.0))
             .draw()
             .map_err(render_error)?;
@@ -249,18 +252,10 @@ impl Figure for ContourPlot<'_> {
             .collect();
         let path_points: Vec<Pixel> = paths.iter().flatten().flat_map(|piece| densify(piece, 3.0)).collect();
         let legend = Legend::layout(&plot, self.legend_entries(), &path_points, &theme)?;
-        let legend_points = legend.iter().flat_map(|l| {
-            let f = l.frame;
-            densify(&[(f.x0, f.y0), (f.x1, f.y0), (f.x1, f.y1), (f.x0, f.y1), (f.x0, f.y0)], 3.0)
-        });
-        let obstacles: Vec<Pixel> = arrows
-            .iter()
-            .flat_map(|a| densify(&[a.tail, a.tip], 3.0))
-            .chain(path_points.iter().copied())
-            .chain(legend_points)
-            .collect();
+        let obstacles: Vec<Pixel> = arrows.iter().flat_map(|a| densify(&[a.tail, a.tip], 3.0)).chain(path_points.iter().copied()).collect();
+        let covered: Vec<Rect> = legend.iter().map(|l| l.frame).collect();
 
-        draw_contour_lines(&plot, &grid, &levels, &map, &raster, &obstacles, self.label_lines, &theme)?;
+        draw_contour_lines(&plot, &grid, &levels, &map, &raster, (&obstacles, &covered), self.label_lines, &theme)?;
         for arrow in &arrows {
             draw_arrow(&plot, arrow, &theme)?;
         }
@@ -280,7 +275,7 @@ impl Figure for ContourPlot<'_> {
             legend.draw(&plot, &theme)?;
         }
         let frame = [(0, 0), (pw as i32 - 1, ph as i32 - 1)];
-        plot.draw(&Rectangle::new(frame, ShapeStyle::from(&INK).stroke_width(1))).map_err(render_error)?;
+        plot.draw(&Rectangle::new(frame, ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)))).map_err(render_error)?;
 
         // The colour bar spans the plot's height, in the side column's own pixel coordinates.
         let (side_x, side_y) = side.get_pixel_range();
@@ -338,7 +333,7 @@ fn draw_arrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, arrow: &Arrow, 
     area.draw(&Polygon::new(triangle.clone(), colour.filled())).map_err(render_error)?;
     let mut outline = triangle;
     outline.push(outline[0]);
-    area.draw(&PathElement::new(outline, ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(1))).map_err(render_error)
+    area.draw(&PathElement::new(outline, ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(theme.stroke(0.7)))).map_err(render_error)
 }
 
 /// Contour lines, with gaps where their values are written.
@@ -349,7 +344,7 @@ fn draw_contour_lines<DB: DrawingBackend>(
     levels: &LevelSet,
     map: &PixelMap,
     raster: &[u8],
-    obstacles: &[Pixel],
+    (obstacles, covered): (&[Pixel], &[Rect]),
     label_lines: bool,
     theme: &Theme,
 ) -> Result<(), PlotError> {
@@ -368,12 +363,12 @@ fn draw_contour_lines<DB: DrawingBackend>(
             .map(|t| area.estimate_text_size(t, &font).map(|(w, h)| (f64::from(w) + 2.0, f64::from(h))))
             .collect::<Result<Vec<_>, _>>()
             .map_err(render_error)?;
-        contour_labels::place(&lines, &sizes, obstacles, map.bounds())
+        contour_labels::place(&lines, &sizes, obstacles, covered, map.bounds())
     } else {
         Vec::new()
     };
     let gaps: Vec<Rect> = placements.iter().map(|p| p.gap()).collect();
-    let style = ShapeStyle::from(&BLACK.mix(0.7)).stroke_width(1);
+    let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(theme.stroke(0.8));
     for line in &lines {
         for piece in cut_holes(line, &gaps) {
             area.draw(&PathElement::new(piece.into_iter().map(to_backend).collect::<Vec<_>>(), style)).map_err(render_error)?;

@@ -50,9 +50,9 @@ impl Obstacles {
 }
 
 /// Chooses at most one label position per line. `lines[k]` is a densely sampled polyline with a
-/// label of size `sizes[k]`; `others` are points (arrows, paths) labels must keep clear of.
-/// Lines shorter than four label widths stay unlabelled.
-pub(crate) fn place(lines: &[Vec<Pixel>], sizes: &[(f64, f64)], others: &[Pixel], area: Rect) -> Vec<Placement> {
+/// label of size `sizes[k]`; `others` are points (arrows, paths) and `covered` are boxes (the
+/// legend) that labels must keep clear of. Lines shorter than four label widths stay unlabelled.
+pub(crate) fn place(lines: &[Vec<Pixel>], sizes: &[(f64, f64)], others: &[Pixel], covered: &[Rect], area: Rect) -> Vec<Placement> {
     const NOBODY: usize = usize::MAX;
     let mut obstacles = Obstacles { buckets: HashMap::new() };
     let owned = lines.iter().enumerate().flat_map(|(id, line)| line.iter().map(move |&p| (p, id)));
@@ -75,6 +75,7 @@ pub(crate) fn place(lines: &[Vec<Pixel>], sizes: &[(f64, f64)], others: &[Pixel]
                 let gap = Rect::centred(centre, size).grown(GAP);
                 area.grown(-2.0).contains_rect(&gap)
                     && !obstacles.blocks(&gap, line)
+                    && covered.iter().all(|c| !c.overlaps(&gap))
                     && placed.iter().all(|p| !p.gap().overlaps(&gap))
             })
             .map(|centre| {
@@ -141,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_long_straight_line_is_labelled_in_its_middle_on_the_line() {
-        let placed = place(&[horizontal(200.0)], &[(30.0, 12.0)], &[], AREA);
+        let placed = place(&[horizontal(200.0)], &[(30.0, 12.0)], &[], &[], AREA);
         assert_eq!(placed.len(), 1);
         assert_eq!(placed[0].centre.1, 200.0);
         assert!((placed[0].centre.0 - 200.0).abs() <= STEP);
@@ -151,7 +152,7 @@ mod tests {
     fn labels_keep_clear_of_neighbouring_lines_and_each_other() {
         let lines = vec![horizontal(100.0), horizontal(108.0), horizontal(300.0)];
         let sizes = vec![(30.0, 12.0); 3];
-        let placed = place(&lines, &sizes, &[], AREA);
+        let placed = place(&lines, &sizes, &[], &[], AREA);
         // Lines 8 px apart leave no room for a 12 px high label; the far line gets one.
         assert_eq!(placed.len(), 1);
         assert_eq!(placed[0].line, 2);
@@ -160,17 +161,20 @@ mod tests {
     #[test]
     fn short_lines_and_lines_at_the_border_stay_unlabelled() {
         let short: Vec<Pixel> = (0..10).map(|k| (100.0 + k as f64, 100.0)).collect();
-        assert!(place(&[short], &[(30.0, 12.0)], &[], AREA).is_empty());
-        assert!(place(&[horizontal(1.0)], &[(30.0, 12.0)], &[], AREA).is_empty());
+        assert!(place(&[short], &[(30.0, 12.0)], &[], &[], AREA).is_empty());
+        assert!(place(&[horizontal(1.0)], &[(30.0, 12.0)], &[], &[], AREA).is_empty());
     }
 
     #[test]
     fn obstacles_push_labels_away() {
         let obstacle: Vec<Pixel> = (150..250).map(|x| (x as f64, 200.0)).collect();
-        let placed = place(&[horizontal(200.0)], &[(30.0, 12.0)], &obstacle, AREA);
+        let placed = place(&[horizontal(200.0)], &[(30.0, 12.0)], &obstacle, &[], AREA);
         assert_eq!(placed.len(), 1);
         let x = placed[0].centre.0;
         assert!(!(130.0..=270.0).contains(&x), "{x}");
+        let legend = Rect { x0: 100.0, y0: 150.0, x1: 300.0, y1: 250.0 };
+        let placed = place(&[horizontal(200.0)], &[(30.0, 12.0)], &[], &[legend], AREA);
+        assert!(!placed[0].gap().overlaps(&legend));
     }
 
     #[test]
@@ -178,7 +182,7 @@ mod tests {
         // A "V" with its corner in the middle: the label goes on a straight arm.
         let mut v: Vec<Pixel> = (0..=100).map(|k| (100.0 + k as f64, 100.0 + k as f64)).collect();
         v.extend((1..=100).map(|k| (200.0 + k as f64, 200.0 - k as f64)));
-        let placed = place(&[v], &[(30.0, 12.0)], &[], AREA);
+        let placed = place(&[v], &[(30.0, 12.0)], &[], &[], AREA);
         assert_eq!(placed.len(), 1);
         assert!((placed[0].centre.0 - 200.0).abs() > 10.0);
     }

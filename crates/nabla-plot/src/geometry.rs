@@ -143,6 +143,35 @@ pub(crate) fn densify(points: &[Pixel], step: f64) -> Vec<Pixel> {
     dense
 }
 
+/// A polyline prepared for a stroke wider than a pixel: vertices closer than `min_step` to the
+/// last kept one are dropped, and the line is broken at turns sharper than about 100°, where the
+/// miter joins of plotters' wide lines would shoot out as long spikes.
+pub(crate) fn stroke_pieces(points: &[Pixel], min_step: f64) -> Vec<Vec<Pixel>> {
+    let mut kept: Vec<Pixel> = Vec::with_capacity(points.len());
+    for (k, &p) in points.iter().enumerate() {
+        let last = k + 1 == points.len();
+        if kept.last().is_none_or(|&q| distance(p, q) >= min_step || (last && p != q)) {
+            kept.push(p);
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut current = kept.first().map(|&p| vec![p]).unwrap_or_default();
+    for w in kept.windows(3) {
+        let (a, b, c) = (w[0], w[1], w[2]);
+        let (u, v) = ((b.0 - a.0, b.1 - a.1), (c.0 - b.0, c.1 - b.1));
+        let cos = (u.0 * v.0 + u.1 * v.1) / (u.0.hypot(u.1) * v.0.hypot(v.1));
+        current.push(b);
+        if cos < -0.17 {
+            pieces.push(std::mem::replace(&mut current, vec![b]));
+        }
+    }
+    current.extend(kept.last().filter(|_| kept.len() > 1));
+    if current.len() > 1 {
+        pieces.push(current);
+    }
+    pieces
+}
+
 /// Length of a polyline.
 pub(crate) fn length(points: &[Pixel]) -> f64 {
     points.windows(2).map(|w| distance(w[0], w[1])).sum()
@@ -200,5 +229,17 @@ mod tests {
         assert_eq!(length(&line), 10.0);
         let dense = densify(&[(0.0, 0.0), (10.0, 0.0)], 3.0);
         assert_eq!(dense, vec![(0.0, 0.0), (2.5, 0.0), (5.0, 0.0), (7.5, 0.0), (10.0, 0.0)]);
+    }
+
+    #[test]
+    fn strokes_break_at_hairpins_and_drop_crowded_points() {
+        // Right, then back left: a hairpin that must not be joined with a miter.
+        let zigzag = [(0.0, 0.0), (10.0, 0.0), (10.2, 0.0), (0.0, 1.0)];
+        let pieces = stroke_pieces(&zigzag, 0.5);
+        assert_eq!(pieces, vec![vec![(0.0, 0.0), (10.0, 0.0)], vec![(10.0, 0.0), (0.0, 1.0)]]);
+        // A gentle bend stays one piece.
+        let bend = [(0.0, 0.0), (10.0, 0.0), (20.0, 5.0)];
+        assert_eq!(stroke_pieces(&bend, 0.5), vec![bend.to_vec()]);
+        assert!(stroke_pieces(&[(1.0, 1.0)], 0.5).is_empty());
     }
 }

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{PlotError, render_error};
-use crate::geometry::{Pixel, Rect, to_backend};
+use crate::geometry::{Pixel, Rect, stroke_pieces, to_backend};
 use crate::theme::{INK, Theme};
 
 /// Marker shapes for points of interest on a path.
@@ -63,12 +63,18 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, sha
 /// Draws a line swatch or path from `points`; with `halo` a wider dark line goes underneath so
 /// that bright lines stay visible on bright backgrounds.
 pub(crate) fn draw_line<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, points: &[Pixel], colour: RGBColor, width: u32, halo: bool) -> Result<(), PlotError> {
-    let points: Vec<(i32, i32)> = points.iter().map(|&p| to_backend(p)).collect();
+    let pieces: Vec<Vec<(i32, i32)>> = stroke_pieces(points, 0.75).iter().map(|piece| piece.iter().map(|&p| to_backend(p)).collect()).collect();
     if halo {
-        let dark = ShapeStyle::from(&BLACK.mix(0.55)).stroke_width(width + 2);
-        area.draw(&PathElement::new(points.clone(), dark)).map_err(render_error)?;
+        // Wide enough to show as a rim of about a fifth of the line's width on each side.
+        let dark = ShapeStyle::from(&BLACK.mix(0.55)).stroke_width(width * 7 / 5 + 1);
+        for piece in &pieces {
+            area.draw(&PathElement::new(piece.clone(), dark)).map_err(render_error)?;
+        }
     }
-    area.draw(&PathElement::new(points, ShapeStyle::from(&colour).stroke_width(width))).map_err(render_error)
+    for piece in pieces {
+        area.draw(&PathElement::new(piece, ShapeStyle::from(&colour).stroke_width(width))).map_err(render_error)?;
+    }
+    Ok(())
 }
 
 /// A legend with its frame fixed, so that other elements can keep clear of it before it is drawn.
@@ -101,7 +107,7 @@ impl Legend {
         let frame = self.frame;
         let corners = [to_backend((frame.x0, frame.y0)), to_backend((frame.x1, frame.y1))];
         area.draw(&Rectangle::new(corners, ShapeStyle::from(&WHITE.mix(0.88)).filled())).map_err(render_error)?;
-        area.draw(&Rectangle::new(corners, ShapeStyle::from(&RGBColor(0xbb, 0xbb, 0xbb)).stroke_width(1))).map_err(render_error)?;
+        area.draw(&Rectangle::new(corners, ShapeStyle::from(&RGBColor(0xbb, 0xbb, 0xbb)).stroke_width(theme.stroke(1.0)))).map_err(render_error)?;
         let anchor = theme.legend_font().pos(Pos::new(HPos::Left, VPos::Center));
         for (k, entry) in self.entries.iter().enumerate() {
             let y = frame.y0 + theme.pxf(PAD) + theme.pxf(ROW) * (k as f64 + 0.5) - theme.pxf(2.0);

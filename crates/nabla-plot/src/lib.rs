@@ -16,23 +16,29 @@
 //! # Ok::<(), nabla_plot::PlotError>(())
 //! ```
 
+mod bitmap;
 mod colorbar;
 mod colormap;
 mod contour;
 mod contour_labels;
 mod error;
 mod font;
+mod function_chart;
 mod geometry;
 mod legend;
 mod levels;
+mod line_chart;
 mod marching;
 mod output;
 mod quiver;
 mod sampling;
 mod theme;
+mod ticks;
 
 pub use contour::{ContourPlot, Trajectory};
 pub use error::PlotError;
+pub use function_chart::FunctionChart;
 pub use levels::Levels;
+pub use line_chart::{LineChart, Panel, Series};
 pub use output::{ImageFormat, Picture};
 pub use quiver::ArrowScale;

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{PlotError, render_error};
-use crate::font;
+use crate::{bitmap, font};
 
 /// Picture formats, chosen from the output file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +98,7 @@ impl<T: Figure> Picture for T {}
 /// Renders `figure` as an SVG document.
 fn to_svg(figure: &impl Figure) -> Result<String, PlotError> {
     check_size(figure.size())?;
-    font::ensure_registered()?;
+    font::face()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
@@ -112,13 +112,7 @@ fn to_svg(figure: &impl Figure) -> Result<String, PlotError> {
 fn to_png(figure: &impl Figure) -> Result<Vec<u8>, PlotError> {
     let (width, height) = figure.size();
     check_size((width, height))?;
-    font::ensure_registered()?;
-    let mut rgb = vec![0u8; width as usize * height as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        figure.draw(&root)?;
-        root.present().map_err(render_error)?;
-    }
+    let rgb = bitmap::render_rgb(figure)?;
     let mut png_bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut png_bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);

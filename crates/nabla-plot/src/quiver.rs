@@ -6,8 +6,8 @@ use crate::geometry::{Pixel, PixelMap};
 /// How gradient arrow lengths relate to the gradient's magnitude.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ArrowScale {
-    /// Proportional when magnitudes are within a factor of ten of each other over most of the
-    /// plot, otherwise normalised (Rosenbrock's gradient spans four orders of magnitude, and
+    /// Proportional when the largest magnitude is at most ten times the lower quartile,
+    /// otherwise normalised (Rosenbrock's gradient spans four orders of magnitude, and
     /// proportional arrows would be invisible dots except in the corners).
     #[default]
     Auto,
@@ -58,7 +58,7 @@ pub(crate) fn arrows(gradient: &dyn Fn(f64, f64) -> (f64, f64), map: &PixelMap, 
     let proportional = match scale {
         ArrowScale::Proportional => true,
         ArrowScale::Normalised => false,
-        ArrowScale::Auto => largest <= 10.0 * magnitudes[magnitudes.len() / 2],
+        ArrowScale::Auto => largest <= 10.0 * magnitudes[magnitudes.len() / 4],
     };
     anchored
         .into_iter()

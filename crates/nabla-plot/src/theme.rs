@@ -23,13 +23,13 @@ pub(crate) const SERIES_COLOURS: [RGBColor; 8] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-/// Path colours that stand out against every colour of viridis (purple to yellow):
-/// warm reds and pinks, white and cyan, never greens or yellows.
+/// Path colours that stand out against every colour of viridis (purple to yellow): warm reds
+/// and oranges, cyan, white and pink, never greens or yellows.
 pub(crate) const PATH_COLOURS: [RGBColor; 6] = [
     RGBColor(0xff, 0x30, 0x30),
-    RGBColor(0xff, 0xff, 0xff),
     RGBColor(0xff, 0x8c, 0x00),
     RGBColor(0x00, 0xe5, 0xff),
+    RGBColor(0xff, 0xff, 0xff),
     RGBColor(0xff, 0x5c, 0xe1),
     RGBColor(0xa0, 0x1a, 0x1a),
 ];
@@ -49,6 +49,11 @@ impl Theme {
     /// `base` pixels at the reference size of 1000×750, scaled and at least one pixel.
     pub(crate) fn px(&self, base: f64) -> i32 {
         (base * self.scale).round().max(1.0) as i32
+    }
+
+    /// A stroke width of `base` pixels at the reference size.
+    pub(crate) fn stroke(&self, base: f64) -> u32 {
+        self.px(base) as u32
     }
 
     pub(crate) fn pxf(&self, base: f64) -> f64 {
