@@ -6,7 +6,9 @@
 use ab_glyph::{Font, FontRef};
 use plotters::prelude::*;
 use plotters_backend::text_anchor::{HPos, VPos};
-use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform,
+};
 
 use crate::error::{PlotError, render_error};
 use crate::font;
@@ -33,40 +35,86 @@ impl<DB: DrawingBackend> DrawingBackend for TextSetter<'_, DB> {
         self.inner.present()
     }
 
-    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_pixel(point, color)
     }
 
-    fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_line(from, to, style)
     }
 
-    fn draw_rect<S: BackendStyle>(&mut self, upper_left: BackendCoord, bottom_right: BackendCoord, style: &S, fill: bool) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_rect(upper_left, bottom_right, style, fill)
     }
 
-    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, path: I, style: &S) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_path(path, style)
     }
 
-    fn draw_circle<S: BackendStyle>(&mut self, center: BackendCoord, radius: u32, style: &S, fill: bool) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_circle(center, radius, style, fill)
     }
 
-    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(&mut self, vert: I, style: &S) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.fill_polygon(vert, style)
     }
 
-    fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.blit_bitmap(pos, size, src)
     }
 
-    fn estimate_text_size<TStyle: BackendTextStyle>(&self, text: &str, style: &TStyle) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+    fn estimate_text_size<TStyle: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &TStyle,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
         let line = font::layout(self.face, text, style.size());
-        Ok((line.width.ceil() as u32, (line.ascent - line.descent).ceil() as u32))
+        Ok((
+            line.width.ceil() as u32,
+            (line.ascent - line.descent).ceil() as u32,
+        ))
     }
 
-    fn draw_text<TStyle: BackendTextStyle>(&mut self, text: &str, style: &TStyle, pos: BackendCoord) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
         let colour = style.color();
         if colour.alpha == 0.0 {
             return Ok(());
@@ -89,7 +137,10 @@ impl<DB: DrawingBackend> DrawingBackend for TextSetter<'_, DB> {
             if let Some(outline) = self.face.outline_glyph(glyph) {
                 let bounds = outline.px_bounds();
                 outline.draw(|x, y, c| {
-                    let local = ((bounds.min.x + x as f32 + dx).round() as i32, (bounds.min.y + y as f32 + baseline).round() as i32);
+                    let local = (
+                        (bounds.min.x + x as f32 + dx).round() as i32,
+                        (bounds.min.y + y as f32 + baseline).round() as i32,
+                    );
                     coverage.push((local.0, local.1, c));
                 });
             }
@@ -105,7 +156,13 @@ impl<DB: DrawingBackend> DrawingBackend for TextSetter<'_, DB> {
                 FontTransform::Rotate270 => (y, -x),
             };
             let alpha = colour.alpha * f64::from(c.min(1.0));
-            self.inner.draw_pixel((pos.0 + rx, pos.1 + ry), BackendColor { alpha, rgb: colour.rgb })?;
+            self.inner.draw_pixel(
+                (pos.0 + rx, pos.1 + ry),
+                BackendColor {
+                    alpha,
+                    rgb: colour.rgb,
+                },
+            )?;
         }
         Ok(())
     }
@@ -129,7 +186,10 @@ pub(crate) fn render_rgb(figure: &impl Figure) -> Result<Vec<u8>, PlotError> {
     let (big_w, big_h) = (width * factor, height * factor);
     let mut big = vec![0u8; big_w as usize * big_h as usize * 3];
     {
-        let backend = TextSetter { inner: BitMapBackend::with_buffer(&mut big, (big_w, big_h)), face };
+        let backend = TextSetter {
+            inner: BitMapBackend::with_buffer(&mut big, (big_w, big_h)),
+            face,
+        };
         let root = backend.into_drawing_area();
         figure.draw(&root)?;
         root.present().map_err(render_error)?;

@@ -68,7 +68,11 @@ pub struct ContourPlot<'f> {
 impl<'f> ContourPlot<'f> {
     /// A contour plot of `f` over `x` × `y`, 1000×750 pixels, with automatic levels and
     /// labelled contour lines.
-    pub fn new(f: impl Fn(f64, f64) -> f64 + 'f, x: RangeInclusive<f64>, y: RangeInclusive<f64>) -> Self {
+    pub fn new(
+        f: impl Fn(f64, f64) -> f64 + 'f,
+        x: RangeInclusive<f64>,
+        y: RangeInclusive<f64>,
+    ) -> Self {
         ContourPlot {
             f: Box::new(f),
             x,
@@ -132,7 +136,10 @@ impl<'f> ContourPlot<'f> {
     /// Adds a path (e.g. optimiser iterates), drawn in its own colour with a circle at the start,
     /// a star at the end and an entry in the legend.
     pub fn trajectory(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.trajectories.push(Trajectory { name: name.into(), points });
+        self.trajectories.push(Trajectory {
+            name: name.into(),
+            points,
+        });
         self
     }
 
@@ -148,10 +155,29 @@ impl<'f> ContourPlot<'f> {
             return Vec::new();
         }
         let neutral = RGBColor(0xee, 0xee, 0xee);
-        let paths = self.trajectories.iter().zip(PATH_COLOURS).map(|(t, colour)| Entry { name: t.name.clone(), swatch: Swatch::Line { colour, halo: true } });
+        let paths = self
+            .trajectories
+            .iter()
+            .zip(PATH_COLOURS)
+            .map(|(t, colour)| Entry {
+                name: t.name.clone(),
+                swatch: Swatch::Line { colour, halo: true },
+            });
         let markers = [
-            Entry { name: "start".into(), swatch: Swatch::Marker { shape: Marker::Circle, fill: neutral } },
-            Entry { name: "end".into(), swatch: Swatch::Marker { shape: Marker::Star, fill: neutral } },
+            Entry {
+                name: "start".into(),
+                swatch: Swatch::Marker {
+                    shape: Marker::Circle,
+                    fill: neutral,
+                },
+            },
+            Entry {
+                name: "end".into(),
+                swatch: Swatch::Marker {
+                    shape: Marker::Star,
+                    fill: neutral,
+                },
+            },
         ];
         paths.chain(markers).collect()
     }
@@ -166,7 +192,9 @@ impl<'f> ContourPlot<'f> {
         }
         for t in &self.trajectories {
             if !t.points.iter().any(|p| p.0.is_finite() && p.1.is_finite()) {
-                return Err(PlotError::NoFiniteValues { what: format!("trajectory \"{}\"", t.name) });
+                return Err(PlotError::NoFiniteValues {
+                    what: format!("trajectory \"{}\"", t.name),
+                });
             }
         }
         Ok(())
@@ -193,7 +221,9 @@ impl Figure for ContourPlot<'_> {
         let grid = Grid::sample(&self.f, x, y, nx, ny);
         let sorted = grid.sorted_finite_values();
         if sorted.is_empty() {
-            return Err(PlotError::NoFiniteValues { what: "f(x, y)".into() });
+            return Err(PlotError::NoFiniteValues {
+                what: "f(x, y)".into(),
+            });
         }
         let levels = LevelSet::choose(&self.levels, &sorted)?;
         let theme = Theme::for_size(root.dim_in_pixel());
@@ -231,7 +261,12 @@ impl Figure for ContourPlot<'_> {
         let (px_range, py_range) = chart.plotting_area().get_pixel_range();
         let plot = chart.plotting_area().strip_coord_spec();
         let (pw, ph) = plot.dim_in_pixel();
-        let map = PixelMap { x, y, width: f64::from(pw), height: f64::from(ph) };
+        let map = PixelMap {
+            x,
+            y,
+            width: f64::from(pw),
+            height: f64::from(ph),
+        };
 
         let raster = fill_bands(&grid, &levels, &map, (pw, ph));
         let image = BitMapElement::with_owned_buffer((0, 0), (pw, ph), raster.clone())
@@ -239,23 +274,42 @@ impl Figure for ContourPlot<'_> {
         plot.draw(&image).map_err(render_error)?;
 
         let arrows = match &self.gradient {
-            Some(gradient) => quiver::arrows(gradient.as_ref(), &map, theme.pxf(46.0), self.arrow_scale),
+            Some(gradient) => {
+                quiver::arrows(gradient.as_ref(), &map, theme.pxf(46.0), self.arrow_scale)
+            }
             None => Vec::new(),
         };
         let paths: Vec<Vec<Vec<Pixel>>> = self
             .trajectories
             .iter()
             .map(|t| {
-                let pixels: Vec<Pixel> = t.points.iter().map(|&p| map.to_pixel(p)).collect();
+                let pixels: Vec<Pixel> = t.points.iter().map(|&p| map.pixel_of(p)).collect();
                 clip_polyline(&map.bounds(), &pixels)
             })
             .collect();
-        let path_points: Vec<Pixel> = paths.iter().flatten().flat_map(|piece| densify(piece, 3.0)).collect();
+        let path_points: Vec<Pixel> = paths
+            .iter()
+            .flatten()
+            .flat_map(|piece| densify(piece, 3.0))
+            .collect();
         let legend = Legend::layout(&plot, self.legend_entries(), &path_points, &theme)?;
-        let obstacles: Vec<Pixel> = arrows.iter().flat_map(|a| densify(&[a.tail, a.tip], 3.0)).chain(path_points.iter().copied()).collect();
+        let obstacles: Vec<Pixel> = arrows
+            .iter()
+            .flat_map(|a| densify(&[a.tail, a.tip], 3.0))
+            .chain(path_points.iter().copied())
+            .collect();
         let covered: Vec<Rect> = legend.iter().map(|l| l.frame).collect();
 
-        draw_contour_lines(&plot, &grid, &levels, &map, &raster, (&obstacles, &covered), self.label_lines, &theme)?;
+        draw_contour_lines(
+            &plot,
+            &grid,
+            &levels,
+            &map,
+            &raster,
+            (&obstacles, &covered),
+            self.label_lines,
+            &theme,
+        )?;
         for arrow in &arrows {
             draw_arrow(&plot, arrow, &theme)?;
         }
@@ -264,7 +318,11 @@ impl Figure for ContourPlot<'_> {
             for piece in pieces {
                 legend::draw_line(&plot, piece, colour, theme.px(2.5) as u32, true)?;
             }
-            let finite = trajectory.points.iter().filter(|p| p.0.is_finite() && p.1.is_finite()).map(|&p| map.to_pixel(p));
+            let finite = trajectory
+                .points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+                .map(|&p| map.pixel_of(p));
             let inside: Vec<Pixel> = finite.filter(|&p| map.bounds().contains(p)).collect();
             if let (Some(&start), Some(&end)) = (inside.first(), inside.last()) {
                 legend::draw_marker(&plot, Marker::Circle, start, theme.pxf(6.0), colour, &theme)?;
@@ -275,7 +333,11 @@ impl Figure for ContourPlot<'_> {
             legend.draw(&plot, &theme)?;
         }
         let frame = [(0, 0), (pw as i32 - 1, ph as i32 - 1)];
-        plot.draw(&Rectangle::new(frame, ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)))).map_err(render_error)?;
+        plot.draw(&Rectangle::new(
+            frame,
+            ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)),
+        ))
+        .map_err(render_error)?;
 
         // The colour bar spans the plot's height, in the side column's own pixel coordinates.
         let (side_x, side_y) = side.get_pixel_range();
@@ -292,7 +354,11 @@ impl Figure for ContourPlot<'_> {
 
 /// Draws `title` centred at the top of `root` and returns the area below it (all of `root` when
 /// there is no title).
-pub(crate) fn draw_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, theme: &Theme) -> Result<DrawingArea<DB, Shift>, PlotError> {
+pub(crate) fn draw_title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    theme: &Theme,
+) -> Result<DrawingArea<DB, Shift>, PlotError> {
     if title.is_empty() {
         return Ok(root.margin(theme.px(12.0), 0, 0, 0));
     }
@@ -300,40 +366,71 @@ pub(crate) fn draw_title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, titl
     let height = theme.px(56.0);
     let (top, rest) = root.split_vertically(height);
     let style = theme.title_font().pos(Pos::new(HPos::Center, VPos::Center));
-    top.draw(&Text::new(title.to_string(), (width as i32 / 2, height / 2 + theme.px(4.0)), style)).map_err(render_error)?;
+    top.draw(&Text::new(
+        title.to_string(),
+        (width as i32 / 2, height / 2 + theme.px(4.0)),
+        style,
+    ))
+    .map_err(render_error)?;
     Ok(rest)
 }
 
 /// The filled bands as an RGB raster of the plot area: each pixel gets the band of the bilinear
 /// interpolation of the grid at its centre; pixels touching a non-finite sample stay white.
-fn fill_bands(grid: &Grid, levels: &LevelSet, map: &PixelMap, (width, height): (u32, u32)) -> Vec<u8> {
+fn fill_bands(
+    grid: &Grid,
+    levels: &LevelSet,
+    map: &PixelMap,
+    (width, height): (u32, u32),
+) -> Vec<u8> {
     let bands = levels.band_count();
     let palette: Vec<RGBColor> = (0..bands).map(|b| band_colour(b, bands)).collect();
     let (cells_x, cells_y) = ((grid.xs.len() - 1) as f64, (grid.ys.len() - 1) as f64);
     let mut raster = Vec::with_capacity(width as usize * height as usize * 3);
     for row in 0..height {
         for column in 0..width {
-            let (x, y) = map.to_data((f64::from(column) + 0.5, f64::from(row) + 0.5));
-            let value = grid.interpolate((x - map.x.min) / map.x.span() * cells_x, (y - map.y.min) / map.y.span() * cells_y);
-            let colour = if value.is_finite() { palette[levels.band_of(value)] } else { WHITE };
+            let (x, y) = map.data_at((f64::from(column) + 0.5, f64::from(row) + 0.5));
+            let value = grid.interpolate(
+                (x - map.x.min) / map.x.span() * cells_x,
+                (y - map.y.min) / map.y.span() * cells_y,
+            );
+            let colour = if value.is_finite() {
+                palette[levels.band_of(value)]
+            } else {
+                WHITE
+            };
             raster.extend([colour.0, colour.1, colour.2]);
         }
     }
     raster
 }
 
-fn draw_arrow<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, arrow: &Arrow, theme: &Theme) -> Result<(), PlotError> {
+fn draw_arrow<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    arrow: &Arrow,
+    theme: &Theme,
+) -> Result<(), PlotError> {
     let colour = WHITE.mix(0.9);
     let head = theme.pxf(8.0);
     let shaft = [to_backend(arrow.tail), to_backend(arrow.shaft_end(head))];
     let dark = ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(theme.px(3.6) as u32);
-    area.draw(&PathElement::new(shaft.to_vec(), dark)).map_err(render_error)?;
-    area.draw(&PathElement::new(shaft.to_vec(), ShapeStyle::from(&colour).stroke_width(theme.px(1.6) as u32))).map_err(render_error)?;
+    area.draw(&PathElement::new(shaft.to_vec(), dark))
+        .map_err(render_error)?;
+    area.draw(&PathElement::new(
+        shaft.to_vec(),
+        ShapeStyle::from(&colour).stroke_width(theme.px(1.6) as u32),
+    ))
+    .map_err(render_error)?;
     let triangle: Vec<(i32, i32)> = arrow.head(head).iter().map(|&p| to_backend(p)).collect();
-    area.draw(&Polygon::new(triangle.clone(), colour.filled())).map_err(render_error)?;
+    area.draw(&Polygon::new(triangle.clone(), colour.filled()))
+        .map_err(render_error)?;
     let mut outline = triangle;
     outline.push(outline[0]);
-    area.draw(&PathElement::new(outline, ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(theme.stroke(0.7)))).map_err(render_error)
+    area.draw(&PathElement::new(
+        outline,
+        ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(theme.stroke(0.7)),
+    ))
+    .map_err(render_error)
 }
 
 /// Contour lines, with gaps where their values are written.
@@ -353,14 +450,17 @@ fn draw_contour_lines<DB: DrawingBackend>(
     let mut texts: Vec<String> = Vec::new();
     for level in levels.line_levels() {
         for line in contour_lines(grid, level) {
-            lines.push(line.into_iter().map(|p| map.to_pixel(p)).collect());
+            lines.push(line.into_iter().map(|p| map.pixel_of(p)).collect());
             texts.push(levels.format(level));
         }
     }
     let placements = if label_lines {
         let sizes = texts
             .iter()
-            .map(|t| area.estimate_text_size(t, &font).map(|(w, h)| (f64::from(w) + 2.0, f64::from(h))))
+            .map(|t| {
+                area.estimate_text_size(t, &font)
+                    .map(|(w, h)| (f64::from(w) + 2.0, f64::from(h)))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(render_error)?;
         contour_labels::place(&lines, &sizes, obstacles, covered, map.bounds())
@@ -371,16 +471,224 @@ fn draw_contour_lines<DB: DrawingBackend>(
     let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(theme.stroke(0.8));
     for line in &lines {
         for piece in cut_holes(line, &gaps) {
-            area.draw(&PathElement::new(piece.into_iter().map(to_backend).collect::<Vec<_>>(), style)).map_err(render_error)?;
+            area.draw(&PathElement::new(
+                piece.into_iter().map(to_backend).collect::<Vec<_>>(),
+                style,
+            ))
+            .map_err(render_error)?;
         }
     }
     for placement in &placements {
         let (cx, cy) = to_backend(placement.centre);
-        let offset = (cy.clamp(0, map.height as i32 - 1) as usize * map.width as usize + cx.clamp(0, map.width as i32 - 1) as usize) * 3;
+        let offset = (cy.clamp(0, map.height as i32 - 1) as usize * map.width as usize
+            + cx.clamp(0, map.width as i32 - 1) as usize)
+            * 3;
         let background = RGBColor(raster[offset], raster[offset + 1], raster[offset + 2]);
         let text_colour = text_colour_on(background);
-        let style = font.color(&text_colour).pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw(&Text::new(texts[placement.line].clone(), (cx, cy), style)).map_err(render_error)?;
+        let style = font
+            .color(&text_colour)
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        area.draw(&Text::new(texts[placement.line].clone(), (cx, cy), style))
+            .map_err(render_error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Picture;
+    use crate::output::tests::{png_size, scratch_dir};
+
+    fn saddle() -> ContourPlot<'static> {
+        ContourPlot::new(
+            |x, y| x * x + 3.0 * x * y - 2.0 * y * y,
+            -2.0..=2.0,
+            -2.0..=2.0,
+        )
+        .title("Saddle")
+        .gradient(|x, y| (2.0 * x + 3.0 * y, 3.0 * x - 4.0 * y))
+    }
+
+    fn count(svg: &str, tag: &str) -> usize {
+        svg.matches(tag).count()
+    }
+
+    /// The `points` of every `<polyline>` and `<polygon>` of an SVG document.
+    fn svg_points(svg: &str) -> Vec<(f64, f64)> {
+        svg.split("points=\"")
+            .skip(1)
+            .flat_map(|rest| {
+                rest[..rest.find('"').unwrap()]
+                    .split_whitespace()
+                    .map(|pair| {
+                        let (x, y) = pair.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn saddle_svg_has_its_parts() {
+        let svg = saddle().to_svg().unwrap();
+        assert!(
+            svg.contains(">\nSaddle\n<") || svg.contains(">Saddle<"),
+            "title"
+        );
+        assert_eq!(
+            count(&svg, "<image"),
+            1,
+            "the filled bands are one embedded raster"
+        );
+        // Nine interior levels, two branches each at most: many line pieces, and arrows.
+        assert!(
+            count(&svg, "<polyline") > 100,
+            "{}",
+            count(&svg, "<polyline")
+        );
+        assert!(count(&svg, "<polygon") > 100, "arrow heads");
+        assert!(svg.contains("f(x, y)"), "colour bar label");
+        for tick in ["-12.5", "0.0", "7.5", "10.0"] {
+            assert!(
+                svg.contains(&format!("\n{tick}\n")),
+                "colour bar tick {tick}"
+            );
+        }
+        assert!(!svg.contains("\nstart\n"), "no legend without trajectories");
+    }
+
+    #[test]
+    fn saddle_png_is_a_png_of_the_requested_size() {
+        let dir = scratch_dir("saddle-png");
+        let path = dir.join("saddle.png");
+        saddle().size(900, 700).save(&path).unwrap();
+        assert_eq!(png_size(&std::fs::read(&path).unwrap()), (900, 700));
+    }
+
+    #[test]
+    fn trajectories_get_a_legend_and_stay_inside_the_plot() {
+        let plot = ContourPlot::new(
+            |x, y| (1.0 - x).powi(2) + 100.0 * (y - x * x).powi(2),
+            -2.0..=2.0,
+            -1.0..=3.0,
+        )
+        .trajectory(
+            "descent",
+            vec![(-1.5, 2.5), (-1.0, 1.0), (0.0, 0.0), (1.0, 1.0)],
+        )
+        .trajectory(
+            "diverged",
+            vec![(0.5, 0.5), (3e300, -1e300), (f64::NAN, 1.0), (0.2, 0.1)],
+        );
+        let svg = plot.to_svg().unwrap();
+        for name in ["descent", "diverged", "start", "end"] {
+            assert!(svg.contains(&format!("\n{name}\n")), "legend entry {name}");
+        }
+        for (x, y) in svg_points(&svg) {
+            assert!(
+                (0.0..=1000.0).contains(&x) && (0.0..=750.0).contains(&y),
+                "({x}, {y}) is off the picture"
+            );
+        }
+    }
+
+    #[test]
+    fn holes_in_the_domain_are_left_blank() {
+        // A hemisphere: undefined outside the unit disc.
+        let dome = ContourPlot::new(|x, y| (1.0 - x * x - y * y).sqrt(), -1.5..=1.5, -1.5..=1.5);
+        let png = dome.to_png().unwrap();
+        assert_eq!(png_size(&png), (1000, 750));
+        let grid = Grid::sample(
+            |x, y| (1.0 - x * x - y * y).sqrt(),
+            Interval {
+                min: -1.5,
+                max: 1.5,
+            },
+            Interval {
+                min: -1.5,
+                max: 1.5,
+            },
+            50,
+            50,
+        );
+        let levels = LevelSet::choose(&Levels::Auto, &grid.sorted_finite_values()).unwrap();
+        let map = PixelMap {
+            x: Interval {
+                min: -1.5,
+                max: 1.5,
+            },
+            y: Interval {
+                min: -1.5,
+                max: 1.5,
+            },
+            width: 100.0,
+            height: 100.0,
+        };
+        let raster = fill_bands(&grid, &levels, &map, (100, 100));
+        let pixel = |column: usize, row: usize| {
+            &raster[(row * 100 + column) * 3..(row * 100 + column) * 3 + 3]
+        };
+        assert_eq!(
+            pixel(0, 0),
+            [255, 255, 255],
+            "corner outside the disc is blank"
+        );
+        assert_ne!(pixel(50, 50), [255, 255, 255], "centre is coloured");
+        // The infinite values of ln at 0 and NaN for x < 0 must not break anything either.
+        ContourPlot::new(|x, y| (x * y).ln(), -1.0..=1.0, -1.0..=1.0)
+            .to_svg()
+            .unwrap();
+    }
+
+    #[test]
+    fn constant_functions_draw_one_band() {
+        let svg = ContourPlot::new(|_, _| 3.0, -1.0..=1.0, -1.0..=1.0)
+            .to_svg()
+            .unwrap();
+        assert_eq!(count(&svg, "<image"), 1);
+    }
+
+    #[test]
+    fn bad_requests_are_errors_not_panics() {
+        let f = |x: f64, y: f64| x + y;
+        let empty = ContourPlot::new(f, 2.0..=2.0, 0.0..=1.0)
+            .to_svg()
+            .unwrap_err();
+        assert!(
+            matches!(empty, PlotError::InvalidRange { axis: "x", .. }),
+            "{empty}"
+        );
+        let reversed = ContourPlot::new(f, 0.0..=1.0, 1.0..=0.0)
+            .to_svg()
+            .unwrap_err();
+        assert!(
+            matches!(reversed, PlotError::InvalidRange { axis: "y", .. }),
+            "{reversed}"
+        );
+        let nowhere = ContourPlot::new(|_, _| f64::NAN, 0.0..=1.0, 0.0..=1.0)
+            .to_png()
+            .unwrap_err();
+        assert!(
+            matches!(nowhere, PlotError::NoFiniteValues { .. }),
+            "{nowhere}"
+        );
+        assert!(nowhere.to_string().contains("f(x, y)"));
+        let lost = ContourPlot::new(f, 0.0..=1.0, 0.0..=1.0)
+            .trajectory("lost", vec![(f64::NAN, 0.0)])
+            .to_svg()
+            .unwrap_err();
+        assert!(lost.to_string().contains("lost"), "{lost}");
+        let crowded = (0..7).fold(ContourPlot::new(f, 0.0..=1.0, 0.0..=1.0), |p, k| {
+            p.trajectory(format!("p{k}"), vec![(0.5, 0.5)])
+        });
+        assert!(matches!(crowded.to_svg(), Err(PlotError::InvalidInput(_))));
+        let bad_levels =
+            ContourPlot::new(f, 0.0..=1.0, 0.0..=1.0).levels(Levels::Explicit(vec![2.0, 1.0]));
+        assert!(matches!(
+            bad_levels.to_svg(),
+            Err(PlotError::InvalidInput(_))
+        ));
+    }
 }

@@ -24,7 +24,9 @@ pub(crate) fn face() -> Result<&'static FontRef<'static>, PlotError> {
     static FACE: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
     FACE.get_or_init(|| {
         let registered = register_font(FAMILY, FontStyle::Normal, DEJAVU_SANS).is_ok();
-        FontRef::try_from_slice(DEJAVU_SANS).ok().filter(|_| registered)
+        FontRef::try_from_slice(DEJAVU_SANS)
+            .ok()
+            .filter(|_| registered)
     })
     .as_ref()
     .ok_or_else(|| PlotError::Render("the embedded DejaVu Sans font could not be parsed".into()))
@@ -58,6 +60,14 @@ pub(crate) fn layout(face: &FontRef<'static>, text: &str, size: f64) -> Line {
         caret += scaled.h_advance(id);
         previous = Some(id);
     }
-    let cap_height = face.outline_glyph(face.glyph_id('H').with_scale(scale)).map_or(0.7 * em, |o| -o.px_bounds().min.y);
-    Line { glyphs, width: caret, cap_height, ascent: scaled.ascent(), descent: scaled.descent() }
+    let cap_height = face
+        .outline_glyph(face.glyph_id('H').with_scale(scale))
+        .map_or(0.7 * em, |o| -o.px_bounds().min.y);
+    Line {
+        glyphs,
+        width: caret,
+        cap_height,
+        ascent: scaled.ascent(),
+        descent: scaled.descent(),
+    }
 }

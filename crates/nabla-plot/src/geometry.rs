@@ -16,12 +16,18 @@ pub(crate) struct PixelMap {
 }
 
 impl PixelMap {
-    pub(crate) fn to_pixel(&self, (x, y): (f64, f64)) -> Pixel {
-        ((x - self.x.min) / self.x.span() * self.width, (self.y.max - y) / self.y.span() * self.height)
+    pub(crate) fn pixel_of(&self, (x, y): (f64, f64)) -> Pixel {
+        (
+            (x - self.x.min) / self.x.span() * self.width,
+            (self.y.max - y) / self.y.span() * self.height,
+        )
     }
 
-    pub(crate) fn to_data(&self, (px, py): Pixel) -> (f64, f64) {
-        (self.x.lerp(px / self.width), self.y.lerp(1.0 - py / self.height))
+    pub(crate) fn data_at(&self, (px, py): Pixel) -> (f64, f64) {
+        (
+            self.x.lerp(px / self.width),
+            self.y.lerp(1.0 - py / self.height),
+        )
     }
 
     /// Pixels per data unit along x and along y.
@@ -30,7 +36,12 @@ impl PixelMap {
     }
 
     pub(crate) fn bounds(&self) -> Rect {
-        Rect { x0: 0.0, y0: 0.0, x1: self.width, y1: self.height }
+        Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: self.width,
+            y1: self.height,
+        }
     }
 }
 
@@ -45,11 +56,21 @@ pub(crate) struct Rect {
 
 impl Rect {
     pub(crate) fn centred((cx, cy): Pixel, (width, height): (f64, f64)) -> Self {
-        Rect { x0: cx - width / 2.0, y0: cy - height / 2.0, x1: cx + width / 2.0, y1: cy + height / 2.0 }
+        Rect {
+            x0: cx - width / 2.0,
+            y0: cy - height / 2.0,
+            x1: cx + width / 2.0,
+            y1: cy + height / 2.0,
+        }
     }
 
     pub(crate) fn grown(&self, by: f64) -> Self {
-        Rect { x0: self.x0 - by, y0: self.y0 - by, x1: self.x1 + by, y1: self.y1 + by }
+        Rect {
+            x0: self.x0 - by,
+            y0: self.y0 - by,
+            x1: self.x1 + by,
+            y1: self.y1 + by,
+        }
     }
 
     pub(crate) fn contains(&self, (x, y): Pixel) -> bool {
@@ -69,7 +90,12 @@ impl Rect {
 pub(crate) fn clip_segment(rect: &Rect, a: Pixel, b: Pixel) -> Option<(Pixel, Pixel)> {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.0 - rect.x0), (dx, rect.x1 - a.0), (-dy, a.1 - rect.y0), (dy, rect.y1 - a.1)] {
+    for (p, q) in [
+        (-dx, a.0 - rect.x0),
+        (dx, rect.x1 - a.0),
+        (-dy, a.1 - rect.y0),
+        (dy, rect.y1 - a.1),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -84,7 +110,12 @@ pub(crate) fn clip_segment(rect: &Rect, a: Pixel, b: Pixel) -> Option<(Pixel, Pi
         }
     }
     // Clamping guards against rounding when a far-away end (a diverged optimiser) makes dx huge.
-    let at = |t: f64| ((a.0 + t * dx).clamp(rect.x0, rect.x1), (a.1 + t * dy).clamp(rect.y0, rect.y1));
+    let at = |t: f64| {
+        (
+            (a.0 + t * dx).clamp(rect.x0, rect.x1),
+            (a.1 + t * dy).clamp(rect.y0, rect.y1),
+        )
+    };
     (t0 <= t1).then(|| (at(t0), at(t1)))
 }
 
@@ -136,7 +167,10 @@ pub(crate) fn densify(points: &[Pixel], step: f64) -> Vec<Pixel> {
         let pieces = (distance(w[0], w[1]) / step).ceil().max(1.0) as usize;
         dense.extend((0..pieces).map(|k| {
             let t = k as f64 / pieces as f64;
-            (w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1))
+            (
+                w[0].0 + t * (w[1].0 - w[0].0),
+                w[0].1 + t * (w[1].1 - w[0].1),
+            )
         }));
     }
     dense.extend(points.last());
@@ -150,7 +184,10 @@ pub(crate) fn stroke_pieces(points: &[Pixel], min_step: f64) -> Vec<Vec<Pixel>> 
     let mut kept: Vec<Pixel> = Vec::with_capacity(points.len());
     for (k, &p) in points.iter().enumerate() {
         let last = k + 1 == points.len();
-        if kept.last().is_none_or(|&q| distance(p, q) >= min_step || (last && p != q)) {
+        if kept
+            .last()
+            .is_none_or(|&q| distance(p, q) >= min_step || (last && p != q))
+        {
             kept.push(p);
         }
     }
@@ -190,21 +227,43 @@ pub(crate) fn to_backend((x, y): Pixel) -> (i32, i32) {
 mod tests {
     use super::*;
 
-    const UNIT: Rect = Rect { x0: 0.0, y0: 0.0, x1: 10.0, y1: 10.0 };
+    const UNIT: Rect = Rect {
+        x0: 0.0,
+        y0: 0.0,
+        x1: 10.0,
+        y1: 10.0,
+    };
 
     #[test]
     fn pixel_map_round_trips_and_flips_y() {
-        let map = PixelMap { x: Interval { min: -2.0, max: 2.0 }, y: Interval { min: -1.0, max: 3.0 }, width: 400.0, height: 200.0 };
-        assert_eq!(map.to_pixel((-2.0, 3.0)), (0.0, 0.0));
-        assert_eq!(map.to_pixel((2.0, -1.0)), (400.0, 200.0));
-        let back = map.to_data(map.to_pixel((0.5, 0.25)));
+        let map = PixelMap {
+            x: Interval {
+                min: -2.0,
+                max: 2.0,
+            },
+            y: Interval {
+                min: -1.0,
+                max: 3.0,
+            },
+            width: 400.0,
+            height: 200.0,
+        };
+        assert_eq!(map.pixel_of((-2.0, 3.0)), (0.0, 0.0));
+        assert_eq!(map.pixel_of((2.0, -1.0)), (400.0, 200.0));
+        let back = map.data_at(map.pixel_of((0.5, 0.25)));
         assert!((back.0 - 0.5).abs() < 1e-12 && (back.1 - 0.25).abs() < 1e-12);
     }
 
     #[test]
     fn clipping_segments() {
-        assert_eq!(clip_segment(&UNIT, (1.0, 1.0), (2.0, 2.0)), Some(((1.0, 1.0), (2.0, 2.0))));
-        assert_eq!(clip_segment(&UNIT, (-5.0, 5.0), (15.0, 5.0)), Some(((0.0, 5.0), (10.0, 5.0))));
+        assert_eq!(
+            clip_segment(&UNIT, (1.0, 1.0), (2.0, 2.0)),
+            Some(((1.0, 1.0), (2.0, 2.0)))
+        );
+        assert_eq!(
+            clip_segment(&UNIT, (-5.0, 5.0), (15.0, 5.0)),
+            Some(((0.0, 5.0), (10.0, 5.0)))
+        );
         assert_eq!(clip_segment(&UNIT, (-5.0, -5.0), (-1.0, 20.0)), None);
         let (a, b) = clip_segment(&UNIT, (5.0, 5.0), (3e300, 1e300)).unwrap();
         assert!(UNIT.contains(a) && UNIT.contains(b));
@@ -213,8 +272,20 @@ mod tests {
     #[test]
     fn clipping_a_polyline_that_leaves_and_returns() {
         let pieces = clip_polyline(&UNIT, &[(5.0, 5.0), (5.0, 20.0), (6.0, 20.0), (6.0, 5.0)]);
-        assert_eq!(pieces, vec![vec![(5.0, 5.0), (5.0, 10.0)], vec![(6.0, 10.0), (6.0, 5.0)]]);
-        let broken = clip_polyline(&UNIT, &[(1.0, 1.0), (2.0, 2.0), (f64::NAN, 3.0), (3.0, 3.0), (4.0, 4.0)]);
+        assert_eq!(
+            pieces,
+            vec![vec![(5.0, 5.0), (5.0, 10.0)], vec![(6.0, 10.0), (6.0, 5.0)]]
+        );
+        let broken = clip_polyline(
+            &UNIT,
+            &[
+                (1.0, 1.0),
+                (2.0, 2.0),
+                (f64::NAN, 3.0),
+                (3.0, 3.0),
+                (4.0, 4.0),
+            ],
+        );
         assert_eq!(broken.len(), 2);
     }
 
@@ -228,7 +299,10 @@ mod tests {
         assert_eq!(pieces[1].first(), Some(&(7.0, 0.0)));
         assert_eq!(length(&line), 10.0);
         let dense = densify(&[(0.0, 0.0), (10.0, 0.0)], 3.0);
-        assert_eq!(dense, vec![(0.0, 0.0), (2.5, 0.0), (5.0, 0.0), (7.5, 0.0), (10.0, 0.0)]);
+        assert_eq!(
+            dense,
+            vec![(0.0, 0.0), (2.5, 0.0), (5.0, 0.0), (7.5, 0.0), (10.0, 0.0)]
+        );
     }
 
     #[test]
@@ -236,7 +310,10 @@ mod tests {
         // Right, then back left: a hairpin that must not be joined with a miter.
         let zigzag = [(0.0, 0.0), (10.0, 0.0), (10.2, 0.0), (0.0, 1.0)];
         let pieces = stroke_pieces(&zigzag, 0.5);
-        assert_eq!(pieces, vec![vec![(0.0, 0.0), (10.0, 0.0)], vec![(10.0, 0.0), (0.0, 1.0)]]);
+        assert_eq!(
+            pieces,
+            vec![vec![(0.0, 0.0), (10.0, 0.0)], vec![(10.0, 0.0), (0.0, 1.0)]]
+        );
         // A gentle bend stays one piece.
         let bend = [(0.0, 0.0), (10.0, 0.0), (20.0, 5.0)];
         assert_eq!(stroke_pieces(&bend, 0.5), vec![bend.to_vec()]);

@@ -34,27 +34,42 @@ pub(crate) struct Entry {
 }
 
 /// Draws `shape` centred on `centre` with the given outer radius, outlined in ink.
-pub(crate) fn draw_marker<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, shape: Marker, centre: Pixel, radius: f64, fill: RGBColor, theme: &Theme) -> Result<(), PlotError> {
+pub(crate) fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    shape: Marker,
+    centre: Pixel,
+    radius: f64,
+    fill: RGBColor,
+    theme: &Theme,
+) -> Result<(), PlotError> {
     let outline = ShapeStyle::from(&INK).stroke_width(theme.px(1.2) as u32);
     let filled = ShapeStyle::from(&fill).filled();
     match shape {
         Marker::Circle => {
             let r = radius.round() as i32;
-            area.draw(&Circle::new(to_backend(centre), r, filled)).map_err(render_error)?;
-            area.draw(&Circle::new(to_backend(centre), r, outline)).map_err(render_error)?;
+            area.draw(&Circle::new(to_backend(centre), r, filled))
+                .map_err(render_error)?;
+            area.draw(&Circle::new(to_backend(centre), r, outline))
+                .map_err(render_error)?;
         }
         Marker::Star => {
             let points: Vec<(i32, i32)> = (0..10)
                 .map(|k| {
-                    let r = if k % 2 == 0 { radius * 1.25 } else { radius * 0.55 };
+                    let r = if k % 2 == 0 {
+                        radius * 1.25
+                    } else {
+                        radius * 0.55
+                    };
                     let angle = std::f64::consts::PI * (k as f64 / 5.0 - 0.5);
                     to_backend((centre.0 + r * angle.cos(), centre.1 + r * angle.sin()))
                 })
                 .collect();
-            area.draw(&Polygon::new(points.clone(), filled)).map_err(render_error)?;
+            area.draw(&Polygon::new(points.clone(), filled))
+                .map_err(render_error)?;
             let mut closed = points;
             closed.push(closed[0]);
-            area.draw(&PathElement::new(closed, outline)).map_err(render_error)?;
+            area.draw(&PathElement::new(closed, outline))
+                .map_err(render_error)?;
         }
     }
     Ok(())
@@ -62,17 +77,31 @@ pub(crate) fn draw_marker<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, sha
 
 /// Draws a line swatch or path from `points`; with `halo` a wider dark line goes underneath so
 /// that bright lines stay visible on bright backgrounds.
-pub(crate) fn draw_line<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, points: &[Pixel], colour: RGBColor, width: u32, halo: bool) -> Result<(), PlotError> {
-    let pieces: Vec<Vec<(i32, i32)>> = stroke_pieces(points, 0.75).iter().map(|piece| piece.iter().map(|&p| to_backend(p)).collect()).collect();
+pub(crate) fn draw_line<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[Pixel],
+    colour: RGBColor,
+    width: u32,
+    halo: bool,
+) -> Result<(), PlotError> {
+    let pieces: Vec<Vec<(i32, i32)>> = stroke_pieces(points, 0.75)
+        .iter()
+        .map(|piece| piece.iter().map(|&p| to_backend(p)).collect())
+        .collect();
     if halo {
         // Wide enough to show as a rim of about a fifth of the line's width on each side.
         let dark = ShapeStyle::from(&BLACK.mix(0.55)).stroke_width(width * 7 / 5 + 1);
         for piece in &pieces {
-            area.draw(&PathElement::new(piece.clone(), dark)).map_err(render_error)?;
+            area.draw(&PathElement::new(piece.clone(), dark))
+                .map_err(render_error)?;
         }
     }
     for piece in pieces {
-        area.draw(&PathElement::new(piece, ShapeStyle::from(&colour).stroke_width(width))).map_err(render_error)?;
+        area.draw(&PathElement::new(
+            piece,
+            ShapeStyle::from(&colour).stroke_width(width),
+        ))
+        .map_err(render_error)?;
     }
     Ok(())
 }
@@ -86,7 +115,12 @@ pub(crate) struct Legend {
 impl Legend {
     /// Sizes the legend for `entries` and puts it in whichever corner of `area` covers the fewest
     /// `avoid` points. `None` when there is nothing to list.
-    pub(crate) fn layout<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: Vec<Entry>, avoid: &[Pixel], theme: &Theme) -> Result<Option<Self>, PlotError> {
+    pub(crate) fn layout<DB: DrawingBackend>(
+        area: &DrawingArea<DB, Shift>,
+        entries: Vec<Entry>,
+        avoid: &[Pixel],
+        theme: &Theme,
+    ) -> Result<Option<Self>, PlotError> {
         if entries.is_empty() {
             return Ok(None);
         }
@@ -96,27 +130,71 @@ impl Legend {
             .map(|e| area.estimate_text_size(&e.name, &font).map(|(w, _)| w))
             .try_fold(0u32, |acc, w| w.map(|w| acc.max(w)))
             .map_err(render_error)?;
-        let size = (2.0 * theme.pxf(PAD) + theme.pxf(SWATCH + TEXT_GAP) + f64::from(widest), 2.0 * theme.pxf(PAD) + theme.pxf(ROW) * entries.len() as f64 - theme.pxf(4.0));
+        let size = (
+            2.0 * theme.pxf(PAD) + theme.pxf(SWATCH + TEXT_GAP) + f64::from(widest),
+            2.0 * theme.pxf(PAD) + theme.pxf(ROW) * entries.len() as f64 - theme.pxf(4.0),
+        );
         let (width, height) = area.dim_in_pixel();
-        let bounds = Rect { x0: 0.0, y0: 0.0, x1: f64::from(width), y1: f64::from(height) };
+        let bounds = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: f64::from(width),
+            y1: f64::from(height),
+        };
         let frame = best_corner(bounds, size, theme.pxf(12.0), avoid);
         Ok(Some(Legend { entries, frame }))
     }
 
-    pub(crate) fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, theme: &Theme) -> Result<(), PlotError> {
+    pub(crate) fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        theme: &Theme,
+    ) -> Result<(), PlotError> {
         let frame = self.frame;
-        let corners = [to_backend((frame.x0, frame.y0)), to_backend((frame.x1, frame.y1))];
-        area.draw(&Rectangle::new(corners, ShapeStyle::from(&WHITE.mix(0.88)).filled())).map_err(render_error)?;
-        area.draw(&Rectangle::new(corners, ShapeStyle::from(&RGBColor(0xbb, 0xbb, 0xbb)).stroke_width(theme.stroke(1.0)))).map_err(render_error)?;
+        let corners = [
+            to_backend((frame.x0, frame.y0)),
+            to_backend((frame.x1, frame.y1)),
+        ];
+        area.draw(&Rectangle::new(
+            corners,
+            ShapeStyle::from(&WHITE.mix(0.88)).filled(),
+        ))
+        .map_err(render_error)?;
+        area.draw(&Rectangle::new(
+            corners,
+            ShapeStyle::from(&RGBColor(0xbb, 0xbb, 0xbb)).stroke_width(theme.stroke(1.0)),
+        ))
+        .map_err(render_error)?;
         let anchor = theme.legend_font().pos(Pos::new(HPos::Left, VPos::Center));
         for (k, entry) in self.entries.iter().enumerate() {
             let y = frame.y0 + theme.pxf(PAD) + theme.pxf(ROW) * (k as f64 + 0.5) - theme.pxf(2.0);
-            let (x0, x1) = (frame.x0 + theme.pxf(PAD), frame.x0 + theme.pxf(PAD + SWATCH));
+            let (x0, x1) = (
+                frame.x0 + theme.pxf(PAD),
+                frame.x0 + theme.pxf(PAD + SWATCH),
+            );
             match entry.swatch {
-                Swatch::Line { colour, halo } => draw_line(area, &[(x0, y), (x1, y)], colour, theme.px(2.5) as u32, halo)?,
-                Swatch::Marker { shape, fill } => draw_marker(area, shape, ((x0 + x1) / 2.0, y), theme.pxf(5.5), fill, theme)?,
+                Swatch::Line { colour, halo } => draw_line(
+                    area,
+                    &[(x0, y), (x1, y)],
+                    colour,
+                    theme.px(2.5) as u32,
+                    halo,
+                )?,
+                Swatch::Marker { shape, fill } => draw_marker(
+                    area,
+                    shape,
+                    ((x0 + x1) / 2.0, y),
+                    theme.pxf(5.5),
+                    fill,
+                    theme,
+                )?,
             }
-            area.draw(&Text::new(entry.name.clone(), to_backend((x1 + theme.pxf(TEXT_GAP), y)), anchor.clone())).map_err(render_error)?;
+            area.draw(&Text::new(
+                entry.name.clone(),
+                to_backend((x1 + theme.pxf(TEXT_GAP), y)),
+                anchor.clone(),
+            ))
+            .map_err(render_error)?;
         }
         Ok(())
     }
@@ -137,8 +215,18 @@ fn best_corner(bounds: Rect, size: (f64, f64), margin: f64, avoid: &[Pixel]) -> 
     let (top, bottom) = (bounds.y0 + margin, bounds.y1 - margin - h);
     [(right, top), (left, top), (right, bottom), (left, bottom)]
         .into_iter()
-        .map(|(x, y)| Rect { x0: x, y0: y, x1: x + w, y1: y + h })
-        .min_by_key(|frame| avoid.iter().filter(|p| frame.grown(4.0).contains(**p)).count())
+        .map(|(x, y)| Rect {
+            x0: x,
+            y0: y,
+            x1: x + w,
+            y1: y + h,
+        })
+        .min_by_key(|frame| {
+            avoid
+                .iter()
+                .filter(|p| frame.grown(4.0).contains(**p))
+                .count()
+        })
         .expect("four corners")
 }
 
@@ -148,9 +236,16 @@ mod tests {
 
     #[test]
     fn legend_moves_away_from_data() {
-        let bounds = Rect { x0: 0.0, y0: 0.0, x1: 400.0, y1: 300.0 };
+        let bounds = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 400.0,
+            y1: 300.0,
+        };
         // Data crowding the upper right pushes the legend to the upper left.
-        let crowded: Vec<Pixel> = (0..50).map(|k| (300.0 + k as f64, 20.0 + k as f64)).collect();
+        let crowded: Vec<Pixel> = (0..50)
+            .map(|k| (300.0 + k as f64, 20.0 + k as f64))
+            .collect();
         let frame = best_corner(bounds, (100.0, 60.0), 10.0, &crowded);
         assert_eq!((frame.x0, frame.y0), (10.0, 10.0));
         let empty = best_corner(bounds, (100.0, 60.0), 10.0, &[]);

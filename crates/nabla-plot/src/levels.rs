@@ -23,7 +23,9 @@ pub enum Levels {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Spacing {
     /// Evenly spaced with this step.
-    Linear { step: f64 },
+    Linear {
+        step: f64,
+    },
     Log,
     Explicit,
 }
@@ -110,18 +112,32 @@ fn positive_low(sorted: &[f64]) -> Option<f64> {
 pub(crate) fn nice_step(raw: f64) -> f64 {
     let magnitude = 10f64.powf(raw.log10().floor());
     let mantissa = raw / magnitude;
-    let nice = [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().find(|&m| m >= mantissa * (1.0 - 1e-9)).unwrap_or(10.0);
+    let nice = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|&m| m >= mantissa * (1.0 - 1e-9))
+        .unwrap_or(10.0);
     nice * magnitude
 }
 
 fn linear_levels(min: f64, max: f64, bands: usize) -> LevelSet {
-    let span = if max > min { max - min } else { min.abs().max(1.0) };
+    let span = if max > min {
+        max - min
+    } else {
+        min.abs().max(1.0)
+    };
     let step = nice_step(span / bands as f64);
     let first = (min / step).floor();
     let last = (max / step).ceil().max(first + 1.0);
     // Multiplying integers by the step (instead of summing steps) keeps the levels round.
-    let boundaries = (first as i64..=last as i64).map(|k| k as f64 * step).collect();
-    LevelSet { boundaries, spacing: Spacing::Linear { step }, extends_below: false, extends_above: false }
+    let boundaries = (first as i64..=last as i64)
+        .map(|k| k as f64 * step)
+        .collect();
+    LevelSet {
+        boundaries,
+        spacing: Spacing::Linear { step },
+        extends_below: false,
+        extends_above: false,
+    }
 }
 
 fn log_levels(sorted: &[f64]) -> Result<LevelSet, PlotError> {
@@ -153,7 +169,12 @@ fn log_levels(sorted: &[f64]) -> Result<LevelSet, PlotError> {
     if boundaries.len() < 2 {
         boundaries.push(round_significant(10f64.powi(decade + decade_step)));
     }
-    Ok(LevelSet { boundaries, spacing: Spacing::Log, extends_below: false, extends_above: false })
+    Ok(LevelSet {
+        boundaries,
+        spacing: Spacing::Log,
+        extends_below: false,
+        extends_above: false,
+    })
 }
 
 fn explicit_levels(boundaries: &[f64]) -> Result<LevelSet, PlotError> {
@@ -165,7 +186,12 @@ fn explicit_levels(boundaries: &[f64]) -> Result<LevelSet, PlotError> {
             "explicit contour levels must be at least two finite, strictly increasing values, got {boundaries:?}"
         )));
     }
-    Ok(LevelSet { boundaries: boundaries.to_vec(), spacing: Spacing::Explicit, extends_below: false, extends_above: false })
+    Ok(LevelSet {
+        boundaries: boundaries.to_vec(),
+        spacing: Spacing::Explicit,
+        extends_below: false,
+        extends_above: false,
+    })
 }
 
 /// Removes floating-point noise such as 0.30000000000000004 by rounding to 12 significant digits.
@@ -180,12 +206,23 @@ fn round_significant(value: f64) -> f64 {
 /// Prints `value` with as many decimals as the step needs (a step of 0.25 needs two).
 pub(crate) fn format_with_step(value: f64, step: f64) -> String {
     let mut decimals = 0usize;
-    while decimals < 12 && ((step * 10f64.powi(decimals as i32)).round() - step * 10f64.powi(decimals as i32)).abs() > 1e-6 {
+    while decimals < 12
+        && ((step * 10f64.powi(decimals as i32)).round() - step * 10f64.powi(decimals as i32)).abs()
+            > 1e-6
+    {
         decimals += 1;
     }
     let text = format!("{value:.decimals$}");
     // "-0" reads as a different number from "0".
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') { text.trim_start_matches('-').to_string() } else { text }
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches('-').to_string()
+    } else {
+        text
+    }
 }
 
 /// Prints `value` with at most three significant digits, switching to exponent notation outside
@@ -198,7 +235,11 @@ pub(crate) fn format_significant(value: f64) -> String {
     if (-3..5).contains(&exponent) {
         let decimals = (2 - exponent).max(0) as usize;
         let text = format!("{value:.decimals$}");
-        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
     } else {
         let mantissa = value / 10f64.powi(exponent);
         let text = format!("{mantissa:.2}");
@@ -259,9 +300,16 @@ mod tests {
     fn rosenbrock_gets_log_levels() {
         let set = LevelSet::choose(&Levels::Auto, &rosenbrock_samples()).unwrap();
         assert_eq!(set.spacing, Spacing::Log);
-        assert!(set.extends_below, "the minimum 0 lies below every log level");
+        assert!(
+            set.extends_below,
+            "the minimum 0 lies below every log level"
+        );
         let last = *set.boundaries.last().unwrap();
-        assert!(last >= 2509.0 && last <= 3000.0 + 1e-9, "{:?}", set.boundaries);
+        assert!(
+            (2509.0..=3000.0 + 1e-9).contains(&last),
+            "{:?}",
+            set.boundaries
+        );
         for w in set.boundaries.windows(2) {
             let ratio = w[1] / w[0];
             assert!((1.5..=5.0).contains(&ratio), "{:?}", set.boundaries);
@@ -271,7 +319,13 @@ mod tests {
 
     #[test]
     fn a_quadratic_bowl_keeps_linear_levels() {
-        let values = sorted((0..400).map(|k| (k as f64 / 40.0 - 5.0).powi(2)).collect());
+        // x² + y² over [-5, 5]²: small values are rare in two dimensions.
+        let axis = |k: usize| k as f64 / 10.0 - 5.0;
+        let values = sorted(
+            (0..101)
+                .flat_map(|i| (0..101).map(move |j| axis(i).powi(2) + axis(j).powi(2)))
+                .collect(),
+        );
         let set = LevelSet::choose(&Levels::Auto, &values).unwrap();
         assert!(matches!(set.spacing, Spacing::Linear { .. }));
     }

@@ -40,12 +40,21 @@ pub struct Panel {
 impl Panel {
     /// An empty panel whose y axis is called `y_label`.
     pub fn new(y_label: impl Into<String>) -> Self {
-        Panel { y_label: y_label.into(), series: Vec::new(), log_y: false, y_range: None, zero_line: false }
+        Panel {
+            y_label: y_label.into(),
+            series: Vec::new(),
+            log_y: false,
+            y_range: None,
+            zero_line: false,
+        }
     }
 
     /// Adds a series.
     pub fn series(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.into(), points });
+        self.series.push(Series {
+            name: name.into(),
+            points,
+        });
         self
     }
 
@@ -70,7 +79,9 @@ impl Panel {
 
     /// Every y value of every series.
     pub(crate) fn series_points(&self) -> impl Iterator<Item = f64> + '_ {
-        self.series.iter().flat_map(|s| s.points.iter().map(|p| p.1))
+        self.series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
     }
 
     /// The y interval shown: the fixed range, or the finite data padded by 5% (in log space
@@ -79,15 +90,30 @@ impl Panel {
         if let Some(range) = &self.y_range {
             let interval = Interval::new("y", range)?;
             if self.log_y && interval.min <= 0.0 {
-                return Err(PlotError::InvalidInput(format!("panel \"{}\": a log axis needs a positive y range", self.y_label)));
+                return Err(PlotError::InvalidInput(format!(
+                    "panel \"{}\": a log axis needs a positive y range",
+                    self.y_label
+                )));
             }
             return Ok(interval);
         }
-        let ys = self.series.iter().flat_map(|s| s.points.iter()).filter(|p| p.0.is_finite()).map(|p| p.1);
-        let no_values = || PlotError::NoFiniteValues { what: format!("panel \"{}\"", self.y_label) };
+        let ys = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| p.0.is_finite())
+            .map(|p| p.1);
+        let no_values = || PlotError::NoFiniteValues {
+            what: format!("panel \"{}\"", self.y_label),
+        };
         if self.log_y {
-            let logs = Interval::enclosing(ys.filter(|&y| y > 0.0).map(f64::log10)).ok_or_else(no_values)?.padded(0.05);
-            Ok(Interval { min: 10f64.powf(logs.min), max: 10f64.powf(logs.max) })
+            let logs = Interval::enclosing(ys.filter(|&y| y > 0.0).map(f64::log10))
+                .ok_or_else(no_values)?
+                .padded(0.05);
+            Ok(Interval {
+                min: 10f64.powf(logs.min),
+                max: 10f64.powf(logs.max),
+            })
         } else {
             Ok(Interval::enclosing(ys).ok_or_else(no_values)?.padded(0.05))
         }
@@ -120,7 +146,12 @@ pub struct LineChart {
 impl LineChart {
     /// An empty chart, 1000×750 pixels.
     pub fn new(title: impl Into<String>) -> Self {
-        LineChart { title: title.into(), x_label: "x".into(), panels: Vec::new(), size: (1000, 750) }
+        LineChart {
+            title: title.into(),
+            x_label: "x".into(),
+            panels: Vec::new(),
+            size: (1000, 750),
+        }
     }
 
     /// Name of the shared x axis (default "x").
@@ -142,8 +173,18 @@ impl LineChart {
     }
 
     fn x_interval(&self) -> Result<Interval, PlotError> {
-        let xs = self.panels.iter().flat_map(|p| p.series.iter()).flat_map(|s| s.points.iter()).filter(|p| p.1.is_finite()).map(|p| p.0);
-        Ok(Interval::enclosing(xs).ok_or_else(|| PlotError::NoFiniteValues { what: "the chart's series".into() })?.padded(0.02))
+        let xs = self
+            .panels
+            .iter()
+            .flat_map(|p| p.series.iter())
+            .flat_map(|s| s.points.iter())
+            .filter(|p| p.1.is_finite())
+            .map(|p| p.0);
+        Ok(Interval::enclosing(xs)
+            .ok_or_else(|| PlotError::NoFiniteValues {
+                what: "the chart's series".into(),
+            })?
+            .padded(0.02))
     }
 
     /// Series colours by name, in order of first appearance, so "train" is the same colour in
@@ -154,7 +195,10 @@ impl LineChart {
             let next = colours.len();
             if !colours.contains_key(series.name.as_str()) {
                 let colour = SERIES_COLOURS.get(next).ok_or_else(|| {
-                    PlotError::InvalidInput(format!("more than {} differently named series cannot be told apart by colour", SERIES_COLOURS.len()))
+                    PlotError::InvalidInput(format!(
+                        "more than {} differently named series cannot be told apart by colour",
+                        SERIES_COLOURS.len()
+                    ))
                 })?;
                 colours.insert(&series.name, *colour);
             }
@@ -170,10 +214,16 @@ impl Figure for LineChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         if self.panels.is_empty() || self.panels.iter().any(|p| p.series.is_empty()) {
-            return Err(PlotError::InvalidInput("a line chart needs at least one panel, and every panel at least one series".into()));
+            return Err(PlotError::InvalidInput(
+                "a line chart needs at least one panel, and every panel at least one series".into(),
+            ));
         }
         let x = self.x_interval()?;
-        let y_intervals = self.panels.iter().map(Panel::y_interval).collect::<Result<Vec<_>, _>>()?;
+        let y_intervals = self
+            .panels
+            .iter()
+            .map(Panel::y_interval)
+            .collect::<Result<Vec<_>, _>>()?;
         let colours = self.colours()?;
         let theme = Theme::for_size(root.dim_in_pixel());
 
@@ -181,7 +231,14 @@ impl Figure for LineChart {
         let body = draw_title(root, &self.title, &theme)?;
         let areas = body.split_evenly((self.panels.len(), 1));
         for (k, ((panel, y), area)) in self.panels.iter().zip(y_intervals).zip(&areas).enumerate() {
-            let job = PanelJob { panel, x, y, colours: &colours, x_label: (k + 1 == self.panels.len()).then_some(self.x_label.as_str()), theme: &theme };
+            let job = PanelJob {
+                panel,
+                x,
+                y,
+                colours: &colours,
+                x_label: (k + 1 == self.panels.len()).then_some(self.x_label.as_str()),
+                theme: &theme,
+            };
             if panel.log_y {
                 job.draw(area, (y.min..y.max).log_scale())?;
             } else {
@@ -199,7 +256,8 @@ fn break_at_poles(points: &[Pixel], bounds: Rect) -> Vec<Pixel> {
     let mut out = Vec::with_capacity(points.len());
     for (k, &p) in points.iter().enumerate() {
         if let Some(&q) = k.checked_sub(1).map(|j| &points[j]) {
-            let jumps = (q.1 < bounds.y0 && p.1 > bounds.y1) || (q.1 > bounds.y1 && p.1 < bounds.y0);
+            let jumps =
+                (q.1 < bounds.y0 && p.1 > bounds.y1) || (q.1 > bounds.y1 && p.1 < bounds.y0);
             if jumps {
                 out.push((f64::NAN, f64::NAN));
             }
@@ -266,34 +324,205 @@ impl PanelJob<'_> {
             (f64::from(bx) - origin.0, f64::from(by) - origin.1)
         };
         let plot = chart.plotting_area().strip_coord_spec();
-        let bounds = Rect { x0: 0.0, y0: 0.0, x1: f64::from(px.end - px.start), y1: f64::from(py.end - py.start) };
+        let bounds = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: f64::from(px.end - px.start),
+            y1: f64::from(py.end - py.start),
+        };
         if self.panel.zero_line && self.y.min < 0.0 && self.y.max > 0.0 {
             let line = [to_pixel(&(self.x.min, 0.0)), to_pixel(&(self.x.max, 0.0))];
-            legend::draw_line(&plot, &line, RGBColor(0x88, 0x88, 0x88), theme.stroke(1.0), false)?;
+            legend::draw_line(
+                &plot,
+                &line,
+                RGBColor(0x88, 0x88, 0x88),
+                theme.stroke(1.0),
+                false,
+            )?;
         }
-        let drawable = |p: &&(f64, f64)| p.0.is_finite() && p.1.is_finite() && (!self.panel.log_y || p.1 > 0.0);
+        let drawable = |p: &&(f64, f64)| {
+            p.0.is_finite() && p.1.is_finite() && (!self.panel.log_y || p.1 > 0.0)
+        };
         let mut crowd: Vec<Pixel> = Vec::new();
         let mut entries = Vec::new();
         for series in &self.panel.series {
             let colour = self.colours[series.name.as_str()];
-            let pixels: Vec<Pixel> = series.points.iter().map(|p| if drawable(&p) { to_pixel(p) } else { (f64::NAN, f64::NAN) }).collect();
+            let pixels: Vec<Pixel> = series
+                .points
+                .iter()
+                .map(|p| {
+                    if drawable(&p) {
+                        to_pixel(p)
+                    } else {
+                        (f64::NAN, f64::NAN)
+                    }
+                })
+                .collect();
             let pixels = break_at_poles(&pixels, bounds);
             for piece in clip_polyline(&bounds, &pixels) {
                 legend::draw_line(&plot, &piece, colour, theme.stroke(2.2), false)?;
                 crowd.extend(densify(&piece, 4.0));
             }
             // Few points are worth marking individually (one per epoch, say).
-            let shown: Vec<Pixel> = pixels.iter().copied().filter(|&p| bounds.contains(p)).collect();
+            let shown: Vec<Pixel> = pixels
+                .iter()
+                .copied()
+                .filter(|&p| bounds.contains(p))
+                .collect();
             if shown.len() <= 60 {
                 for &p in &shown {
-                    plot.draw(&Circle::new(crate::geometry::to_backend(p), theme.px(3.2), colour.filled())).map_err(render_error)?;
+                    plot.draw(&Circle::new(
+                        crate::geometry::to_backend(p),
+                        theme.px(3.2),
+                        colour.filled(),
+                    ))
+                    .map_err(render_error)?;
                 }
             }
-            entries.push(Entry { name: series.name.clone(), swatch: Swatch::Line { colour, halo: false } });
+            entries.push(Entry {
+                name: series.name.clone(),
+                swatch: Swatch::Line {
+                    colour,
+                    halo: false,
+                },
+            });
         }
         if let Some(legend) = Legend::layout(&plot, entries, &crowd, theme)? {
             legend.draw(&plot, theme)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Picture;
+    use crate::output::tests::{png_size, scratch_dir};
+
+    fn training() -> LineChart {
+        let epochs = 1..=30;
+        let loss = |scale: f64| {
+            epochs
+                .clone()
+                .map(|e| (f64::from(e), scale * 2.0 / f64::from(e)))
+                .collect::<Vec<_>>()
+        };
+        let acc = |top: f64| {
+            epochs
+                .clone()
+                .map(|e| (f64::from(e), top - 0.5 / f64::from(e)))
+                .collect::<Vec<_>>()
+        };
+        LineChart::new("Training")
+            .x_label("epoch")
+            .panel(
+                Panel::new("loss")
+                    .log_y()
+                    .series("train", loss(1.0))
+                    .series("validation", loss(1.3)),
+            )
+            .panel(
+                Panel::new("accuracy")
+                    .y_range(0.0..=1.0)
+                    .series("train", acc(0.99))
+                    .series("validation", acc(0.95)),
+            )
+    }
+
+    #[test]
+    fn training_chart_has_titles_axes_and_legends() {
+        let svg = training().to_svg().unwrap();
+        for text in ["Training", "epoch", "loss", "accuracy"] {
+            assert!(svg.contains(&format!("\n{text}\n")), "{text}");
+        }
+        // One legend per panel, each naming both series.
+        assert_eq!(svg.matches("\ntrain\n").count(), 2);
+        assert_eq!(svg.matches("\nvalidation\n").count(), 2);
+        // Thirty epochs are marked point by point: 4 series × 30 circles.
+        assert_eq!(svg.matches("<circle").count(), 120);
+    }
+
+    #[test]
+    fn training_chart_png() {
+        let path = scratch_dir("training").join("training.png");
+        training().size(800, 600).save(&path).unwrap();
+        assert_eq!(png_size(&std::fs::read(&path).unwrap()), (800, 600));
+    }
+
+    #[test]
+    fn non_finite_points_leave_gaps() {
+        let points = vec![
+            (0.0, 1.0),
+            (1.0, 2.0),
+            (2.0, f64::NAN),
+            (3.0, 2.0),
+            (4.0, 1.0),
+        ];
+        let one = LineChart::new("")
+            .panel(Panel::new("y").series("s", points))
+            .to_svg()
+            .unwrap();
+        let pieces = one.matches("<polyline").count();
+        let whole = LineChart::new("")
+            .panel(
+                Panel::new("y").series("s", vec![(0.0, 1.0), (1.0, 2.0), (3.0, 2.0), (4.0, 1.0)]),
+            )
+            .to_svg()
+            .unwrap();
+        assert_eq!(pieces, whole.matches("<polyline").count() + 1);
+    }
+
+    #[test]
+    fn poles_break_lines() {
+        let bounds = Rect {
+            x0: 0.0,
+            y0: 0.0,
+            x1: 100.0,
+            y1: 100.0,
+        };
+        let jump = break_at_poles(
+            &[(10.0, 50.0), (20.0, -500.0), (30.0, 600.0), (40.0, 50.0)],
+            bounds,
+        );
+        assert_eq!(jump.len(), 5);
+        assert!(jump[2].0.is_nan());
+        let smooth = break_at_poles(&[(10.0, 50.0), (20.0, 60.0)], bounds);
+        assert_eq!(smooth.len(), 2);
+    }
+
+    #[test]
+    fn bad_charts_are_errors() {
+        assert!(matches!(
+            LineChart::new("t").to_svg(),
+            Err(PlotError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            LineChart::new("t").panel(Panel::new("y")).to_svg(),
+            Err(PlotError::InvalidInput(_))
+        ));
+        let negative = LineChart::new("t").panel(
+            Panel::new("loss")
+                .log_y()
+                .series("s", vec![(0.0, -1.0), (1.0, 0.0)]),
+        );
+        assert!(matches!(
+            negative.to_svg(),
+            Err(PlotError::NoFiniteValues { .. })
+        ));
+        let nan = LineChart::new("t").panel(Panel::new("y").series("s", vec![(f64::NAN, 1.0)]));
+        assert!(matches!(
+            nan.to_png(),
+            Err(PlotError::NoFiniteValues { .. })
+        ));
+        let bad_range = LineChart::new("t").panel(
+            Panel::new("y")
+                .y_range(1.0..=1.0)
+                .series("s", vec![(0.0, 1.0)]),
+        );
+        assert!(matches!(
+            bad_range.to_svg(),
+            Err(PlotError::InvalidRange { .. })
+        ));
     }
 }

@@ -30,7 +30,12 @@ fn cell_segments(grid: &Grid, level: f64) -> Vec<[Edge; 2]> {
     let mut segments = Vec::new();
     for j in 0..ny.saturating_sub(1) {
         for i in 0..nx.saturating_sub(1) {
-            let corners = [grid.at(i, j), grid.at(i + 1, j), grid.at(i + 1, j + 1), grid.at(i, j + 1)];
+            let corners = [
+                grid.at(i, j),
+                grid.at(i + 1, j),
+                grid.at(i + 1, j + 1),
+                grid.at(i, j + 1),
+            ];
             if corners.iter().any(|v| !v.is_finite()) {
                 continue;
             }
@@ -39,7 +44,10 @@ fn cell_segments(grid: &Grid, level: f64) -> Vec<[Edge; 2]> {
             let top = Edge::Horizontal(i, j + 1);
             let left = Edge::Vertical(i, j);
             // Bit k is set when corner k (counter-clockwise from the bottom left) is at or above.
-            let case = corners.iter().enumerate().fold(0u8, |acc, (k, &v)| acc | (u8::from(v >= level) << k));
+            let case = corners
+                .iter()
+                .enumerate()
+                .fold(0u8, |acc, (k, &v)| acc | (u8::from(v >= level) << k));
             let centre_above = corners.iter().sum::<f64>() / 4.0 >= level;
             match case {
                 0 | 15 => {}
@@ -72,7 +80,10 @@ fn crossing(grid: &Grid, level: f64, edge: Edge) -> (f64, f64) {
     // The edge is only crossed when a and b lie on different sides, so a != b.
     let t = ((level - a) / (b - a)).clamp(0.0, 1.0);
     let lerp = |p: f64, q: f64| p + t * (q - p);
-    (lerp(grid.xs[i0], grid.xs[i1]), lerp(grid.ys[j0], grid.ys[j1]))
+    (
+        lerp(grid.xs[i0], grid.xs[i1]),
+        lerp(grid.ys[j0], grid.ys[j1]),
+    )
 }
 
 /// Chains segments that share an edge into polylines: open ones first (they start where a line
@@ -127,7 +138,10 @@ mod tests {
     use crate::sampling::Interval;
 
     fn grid(f: impl Fn(f64, f64) -> f64, n: usize) -> Grid {
-        let square = Interval { min: -1.0, max: 1.0 };
+        let square = Interval {
+            min: -1.0,
+            max: 1.0,
+        };
         Grid::sample(f, square, square, n, n)
     }
 
@@ -137,7 +151,11 @@ mod tests {
         let lines = contour_lines(&g, 0.25);
         assert_eq!(lines.len(), 1);
         let line = &lines[0];
-        assert_eq!(line.first(), line.last(), "closed loops repeat their first point");
+        assert_eq!(
+            line.first(),
+            line.last(),
+            "closed loops repeat their first point"
+        );
         assert!(line.len() > 40);
         for &(x, y) in line {
             let r = (x * x + y * y).sqrt();
@@ -156,7 +174,8 @@ mod tests {
         }
         let (start, end) = (lines[0][0], *lines[0].last().unwrap());
         assert_ne!(start, end, "the line leaves the grid: it is open");
-        let on_border = |(x, y): (f64, f64)| (x.abs() - 1.0).abs() < 1e-12 || (y.abs() - 1.0).abs() < 1e-12;
+        let on_border =
+            |(x, y): (f64, f64)| (x.abs() - 1.0).abs() < 1e-12 || (y.abs() - 1.0).abs() < 1e-12;
         assert!(on_border(start) && on_border(end));
     }
 
@@ -169,7 +188,10 @@ mod tests {
         let sides: Vec<bool> = lines.iter().map(|l| l.iter().all(|p| p.0 > 0.0)).collect();
         assert!(sides.contains(&true) && sides.contains(&false));
         for line in &lines {
-            assert!(line.iter().all(|p| (p.0 * p.0 - p.1 * p.1 - 0.2).abs() < 0.02));
+            assert!(
+                line.iter()
+                    .all(|p| (p.0 * p.0 - p.1 * p.1 - 0.2).abs() < 0.02)
+            );
         }
     }
 
@@ -196,7 +218,13 @@ mod tests {
     #[test]
     fn every_segment_is_used_once() {
         // Two separate bumps give two loops; their points together match the segment count.
-        let g = grid(|x, y| (-(((x - 0.5).powi(2) + y * y) * 20.0)).exp() + (-(((x + 0.5).powi(2) + y * y) * 20.0)).exp(), 61);
+        let g = grid(
+            |x, y| {
+                (-(((x - 0.5).powi(2) + y * y) * 20.0)).exp()
+                    + (-(((x + 0.5).powi(2) + y * y) * 20.0)).exp()
+            },
+            61,
+        );
         let segments = cell_segments(&g, 0.5);
         let lines = contour_lines(&g, 0.5);
         assert_eq!(lines.len(), 2);

@@ -28,11 +28,16 @@ impl ImageFormat {
     /// assert!(ImageFormat::from_path("f.jpg".as_ref()).is_err());
     /// ```
     pub fn from_path(path: &Path) -> Result<Self, PlotError> {
-        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         match extension.as_deref() {
             Some("svg") => Ok(ImageFormat::Svg),
             Some("png") => Ok(ImageFormat::Png),
-            _ => Err(PlotError::UnsupportedFormat { path: path.to_path_buf() }),
+            _ => Err(PlotError::UnsupportedFormat {
+                path: path.to_path_buf(),
+            }),
         }
     }
 }
@@ -53,7 +58,8 @@ pub trait Figure {
 }
 
 fn check_size((width, height): (u32, u32)) -> Result<(), PlotError> {
-    let fits = (MIN_SIZE.0..=MAX_SIZE.0).contains(&width) && (MIN_SIZE.1..=MAX_SIZE.1).contains(&height);
+    let fits =
+        (MIN_SIZE.0..=MAX_SIZE.0).contains(&width) && (MIN_SIZE.1..=MAX_SIZE.1).contains(&height);
     if fits {
         Ok(())
     } else {
@@ -129,5 +135,99 @@ fn save(figure: &impl Figure, path: &Path) -> Result<(), PlotError> {
         ImageFormat::Svg => to_svg(figure)?.into_bytes(),
         ImageFormat::Png => to_png(figure)?,
     };
-    std::fs::write(path, bytes).map_err(|source| PlotError::Io { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A fresh directory for one test's files.
+    pub(crate) fn scratch_dir(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("nabla-plot-{}-{test}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir is writable");
+        dir
+    }
+
+    /// Width and height from a PNG's IHDR chunk, after checking the signature.
+    pub(crate) fn png_size(bytes: &[u8]) -> (u32, u32) {
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+        assert_eq!(&bytes[12..16], b"IHDR");
+        let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        (be(&bytes[16..20]), be(&bytes[20..24]))
+    }
+
+    /// A figure of one filled rectangle, to test the pipeline without any chart logic.
+    struct Swatch((u32, u32));
+
+    impl Figure for Swatch {
+        fn size(&self) -> (u32, u32) {
+            self.0
+        }
+
+        fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+            root.fill(&RGBColor(10, 200, 30)).map_err(render_error)
+        }
+    }
+
+    #[test]
+    fn format_comes_from_the_extension() {
+        assert_eq!(
+            ImageFormat::from_path(Path::new("a/b.Png")).unwrap(),
+            ImageFormat::Png
+        );
+        for bad in ["plot", "plot.jpg", "plot.svg.gz", ".svg/"] {
+            let err = ImageFormat::from_path(Path::new(bad)).unwrap_err();
+            assert!(matches!(err, PlotError::UnsupportedFormat { .. }), "{bad}");
+            assert!(err.to_string().contains(".svg or .png"));
+        }
+    }
+
+    #[test]
+    fn saving_writes_the_format_of_the_extension() {
+        let dir = scratch_dir("formats");
+        Swatch((400, 300)).save(dir.join("s.png")).unwrap();
+        let png = std::fs::read(dir.join("s.png")).unwrap();
+        assert_eq!(png_size(&png), (400, 300));
+        Swatch((400, 300)).save(dir.join("s.svg")).unwrap();
+        let svg = std::fs::read_to_string(dir.join("s.svg")).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("width=\"400\""));
+        assert!(Swatch((400, 300)).save(dir.join("s.gif")).is_err());
+        assert!(
+            !dir.join("s.gif").exists(),
+            "nothing is written for an unknown format"
+        );
+    }
+
+    #[test]
+    fn png_pixels_come_out_at_the_requested_size() {
+        // Supersampled rendering must average back to exactly the fill colour.
+        let rgb = bitmap::render_rgb(&Swatch((333, 241))).unwrap();
+        assert_eq!(rgb.len(), 333 * 241 * 3);
+        assert!(rgb.chunks(3).all(|px| px == [10, 200, 30]));
+    }
+
+    #[test]
+    fn unwritable_paths_and_bad_sizes_are_errors() {
+        let dir = scratch_dir("unwritable");
+        let blocker = dir.join("file");
+        std::fs::write(&blocker, b"not a directory").unwrap();
+        let err = Swatch((400, 300))
+            .save(blocker.join("plot.png"))
+            .unwrap_err();
+        assert!(matches!(err, PlotError::Io { .. }), "{err}");
+        assert!(err.to_string().contains("plot.png"));
+        assert!(matches!(
+            Swatch((10, 10)).to_png(),
+            Err(PlotError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            Swatch((100_000, 600)).to_svg(),
+            Err(PlotError::InvalidInput(_))
+        ));
+    }
 }

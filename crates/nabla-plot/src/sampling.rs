@@ -44,7 +44,9 @@ impl Interval {
         let (min, max) = values
             .into_iter()
             .filter(|v| v.is_finite())
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
         if min > max {
             return None;
         }
@@ -52,13 +54,19 @@ impl Interval {
             return Some(Interval { min, max });
         }
         let pad = if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
-        Some(Interval { min: min - pad, max: max + pad })
+        Some(Interval {
+            min: min - pad,
+            max: max + pad,
+        })
     }
 
     /// This interval grown by `fraction` of its span on both sides.
     pub(crate) fn padded(&self, fraction: f64) -> Self {
         let pad = self.span() * fraction;
-        Interval { min: self.min - pad, max: self.max + pad }
+        Interval {
+            min: self.min - pad,
+            max: self.max + pad,
+        }
     }
 }
 
@@ -72,10 +80,20 @@ pub(crate) struct Grid {
 
 impl Grid {
     /// Evaluates `f` on `nx × ny` points spanning the two intervals (ends included).
-    pub(crate) fn sample(f: impl Fn(f64, f64) -> f64, x: Interval, y: Interval, nx: usize, ny: usize) -> Self {
+    pub(crate) fn sample(
+        f: impl Fn(f64, f64) -> f64,
+        x: Interval,
+        y: Interval,
+        nx: usize,
+        ny: usize,
+    ) -> Self {
         let xs: Vec<f64> = x.linspace(nx).collect();
         let ys: Vec<f64> = y.linspace(ny).collect();
-        let values = ys.iter().flat_map(|&yv| xs.iter().map(move |&xv| (xv, yv))).map(|(xv, yv)| f(xv, yv)).collect();
+        let values = ys
+            .iter()
+            .flat_map(|&yv| xs.iter().map(move |&xv| (xv, yv)))
+            .map(|(xv, yv)| f(xv, yv))
+            .collect();
         Grid { xs, ys, values }
     }
 
@@ -85,7 +103,12 @@ impl Grid {
 
     /// The finite values, sorted ascending (input to level choice).
     pub(crate) fn sorted_finite_values(&self) -> Vec<f64> {
-        let mut finite: Vec<f64> = self.values.iter().copied().filter(|v| v.is_finite()).collect();
+        let mut finite: Vec<f64> = self
+            .values
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
         finite.sort_by(f64::total_cmp);
         finite
     }
@@ -127,7 +150,12 @@ mod tests {
 
     #[test]
     fn linspace_includes_both_ends() {
-        let points: Vec<f64> = Interval { min: -1.0, max: 1.0 }.linspace(5).collect();
+        let points: Vec<f64> = Interval {
+            min: -1.0,
+            max: 1.0,
+        }
+        .linspace(5)
+        .collect();
         assert_eq!(points, vec![-1.0, -0.5, 0.0, 0.5, 1.0]);
     }
 
@@ -142,7 +170,13 @@ mod tests {
 
     #[test]
     fn grid_is_row_major_in_y() {
-        let grid = Grid::sample(|x, y| x + 10.0 * y, Interval { min: 0.0, max: 2.0 }, Interval { min: 0.0, max: 1.0 }, 3, 2);
+        let grid = Grid::sample(
+            |x, y| x + 10.0 * y,
+            Interval { min: 0.0, max: 2.0 },
+            Interval { min: 0.0, max: 1.0 },
+            3,
+            2,
+        );
         assert_eq!(grid.values, vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]);
         assert_eq!(grid.at(2, 1), 12.0);
     }

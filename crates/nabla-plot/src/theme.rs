@@ -1,8 +1,8 @@
 //! Shared look of all figures: font sizes and stroke widths scaled to the picture size, and the
 //! colour palettes for data series and optimiser paths.
 
-use plotters::style::{RGBColor, TextStyle};
 use plotters::prelude::*;
+use plotters::style::{RGBColor, TextStyle};
 
 use crate::font::FAMILY;
 
@@ -43,7 +43,9 @@ pub(crate) struct Theme {
 impl Theme {
     pub(crate) fn for_size((width, height): (u32, u32)) -> Self {
         let scale = (f64::from(width) / 1000.0).min(f64::from(height) / 750.0);
-        Theme { scale: scale.max(0.4) }
+        Theme {
+            scale: scale.max(0.4),
+        }
     }
 
     /// `base` pixels at the reference size of 1000×750, scaled and at least one pixel.

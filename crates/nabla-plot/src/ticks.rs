@@ -24,13 +24,31 @@ mod tests {
 
     #[test]
     fn decimals_follow_the_tick_step() {
-        let epochs = formatter(Interval { min: 0.2, max: 40.8 }, 10);
+        let epochs = formatter(
+            Interval {
+                min: 0.2,
+                max: 40.8,
+            },
+            10,
+        );
         assert_eq!(epochs(&5.0), "5");
         assert_eq!(epochs(&40.0), "40");
-        let square = formatter(Interval { min: -2.0, max: 2.0 }, 9);
+        let square = formatter(
+            Interval {
+                min: -2.0,
+                max: 2.0,
+            },
+            9,
+        );
         assert_eq!(square(&-2.0), "-2.0");
         assert_eq!(square(&1.5), "1.5");
-        let small = formatter(Interval { min: 0.0, max: 0.01 }, 5);
+        let small = formatter(
+            Interval {
+                min: 0.0,
+                max: 0.01,
+            },
+            5,
+        );
         assert_eq!(small(&0.005), "0.005");
     }
 }
