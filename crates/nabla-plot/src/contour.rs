@@ -287,10 +287,42 @@ impl Figure for ContourPlot<'_> {
                 clip_polyline(&map.bounds(), &pixels)
             })
             .collect();
+        // First and last point inside the plot of each path, where its markers go.
+        let ends: Vec<Option<(Pixel, Pixel)>> = self
+            .trajectories
+            .iter()
+            .map(|t| {
+                let mut inside = t
+                    .points
+                    .iter()
+                    .map(|&p| map.pixel_of(p))
+                    .filter(|&p| map.bounds().contains(p));
+                let start = inside.next()?;
+                Some((start, inside.last().unwrap_or(start)))
+            })
+            .collect();
+        let marker_points = ends
+            .iter()
+            .flatten()
+            .flat_map(|&(a, b)| [a, b])
+            .flat_map(|(x, y)| {
+                let r = theme.pxf(9.0);
+                densify(
+                    &[
+                        (x - r, y - r),
+                        (x + r, y - r),
+                        (x + r, y + r),
+                        (x - r, y + r),
+                        (x - r, y - r),
+                    ],
+                    3.0,
+                )
+            });
         let path_points: Vec<Pixel> = paths
             .iter()
             .flatten()
             .flat_map(|piece| densify(piece, 3.0))
+            .chain(marker_points)
             .collect();
         let legend = Legend::layout(&plot, self.legend_entries(), &path_points, &theme)?;
         let obstacles: Vec<Pixel> = arrows
@@ -313,21 +345,19 @@ impl Figure for ContourPlot<'_> {
         for arrow in &arrows {
             draw_arrow(&plot, arrow, &theme)?;
         }
-        for (k, (trajectory, pieces)) in self.trajectories.iter().zip(&paths).enumerate() {
-            let colour = PATH_COLOURS[k];
+        for (pieces, colour) in paths.iter().zip(PATH_COLOURS) {
             for piece in pieces {
-                legend::draw_line(&plot, piece, colour, theme.px(2.5) as u32, true)?;
+                legend::draw_line(&plot, piece, colour, theme.stroke(2.5), true)?;
             }
-            let finite = trajectory
-                .points
-                .iter()
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-                .map(|&p| map.pixel_of(p));
-            let inside: Vec<Pixel> = finite.filter(|&p| map.bounds().contains(p)).collect();
-            if let (Some(&start), Some(&end)) = (inside.first(), inside.last()) {
-                legend::draw_marker(&plot, Marker::Circle, start, theme.pxf(6.0), colour, &theme)?;
-                legend::draw_marker(&plot, Marker::Star, end, theme.pxf(7.0), colour, &theme)?;
-            }
+        }
+        // Markers go on top of every path, so that no path hides another one's end.
+        for (&(start, end), colour) in ends
+            .iter()
+            .zip(PATH_COLOURS)
+            .filter_map(|(e, c)| Some((e.as_ref()?, c)))
+        {
+            legend::draw_marker(&plot, Marker::Circle, start, theme.pxf(6.0), colour, &theme)?;
+            legend::draw_marker(&plot, Marker::Star, end, theme.pxf(7.0), colour, &theme)?;
         }
         if let Some(legend) = legend {
             legend.draw(&plot, &theme)?;

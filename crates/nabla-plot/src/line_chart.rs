@@ -249,6 +249,31 @@ impl Figure for LineChart {
     }
 }
 
+/// Tick density and labels of a log axis over `y`. Over a few decades plotters is asked for
+/// ticks at every 1…9 × 10ᵏ (drawn as grid lines, like log paper) and only 1, 2, 5 × 10ᵏ (or
+/// only powers of ten, from two decades on) are labelled; wider ranges get powers of ten only.
+fn log_ticks(y: Interval) -> (usize, impl Fn(&f64) -> String) {
+    let decades = (y.max / y.min).log10();
+    let whole = decades.floor().max(1.0) as usize;
+    let dense = decades <= 3.0;
+    let labelled: &'static [f64] = if decades < 2.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0]
+    };
+    let count = if dense { 10 * whole + 1 } else { 8 };
+    let format = move |v: &f64| {
+        let mantissa = v / 10f64.powf(v.log10().floor());
+        let shown = !dense || labelled.iter().any(|m| (mantissa - m).abs() < 1e-6 * m);
+        if shown {
+            format_significant(*v)
+        } else {
+            String::new()
+        }
+    };
+    (count, format)
+}
+
 /// Breaks a line (with a NaN point) where it jumps from above the plot to below it or back in a
 /// single step: across a pole such as 1/x at 0, where joining the two sides would draw a
 /// vertical line the function does not have.
@@ -295,14 +320,14 @@ impl PanelJob<'_> {
             .y_label_area_size(theme.px(80.0))
             .build_cartesian_2d(self.x.min..self.x.max, y_coord)
             .map_err(render_error)?;
-        let log_labels = |v: &f64| format_significant(*v);
+        let log = self.panel.log_y.then(|| log_ticks(self.y));
         let x_ticks = ticks::formatter(self.x, 10);
         let y_ticks = ticks::formatter(self.y, 8);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_label.unwrap_or(""))
             .y_desc(self.panel.y_label.as_str())
             .x_labels(10)
-            .y_labels(8)
+            .y_labels(log.as_ref().map_or(8, |(count, _)| *count))
             .max_light_lines(0)
             .bold_line_style(ShapeStyle::from(&GRID).stroke_width(theme.stroke(1.0)))
             .label_style(theme.tick_font())
@@ -310,8 +335,8 @@ impl PanelJob<'_> {
             .axis_style(ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)))
             .set_all_tick_mark_size(theme.px(6.0))
             .x_label_formatter(&x_ticks);
-        if self.panel.log_y {
-            mesh.y_label_formatter(&log_labels);
+        if let Some((_, log_labels)) = &log {
+            mesh.y_label_formatter(log_labels);
         } else {
             mesh.y_label_formatter(&y_ticks);
         }
@@ -471,6 +496,25 @@ mod tests {
             .to_svg()
             .unwrap();
         assert_eq!(pieces, whole.matches("<polyline").count() + 1);
+    }
+
+    #[test]
+    fn log_axes_label_round_values_only() {
+        let (count, format) = log_ticks(Interval {
+            min: 0.03,
+            max: 2.5,
+        });
+        assert!(count > 10);
+        assert_eq!(format(&0.05), "0.05");
+        assert_eq!(format(&0.1), "0.1");
+        assert_eq!(format(&0.3), "");
+        assert_eq!(format(&2.0), "2");
+        let (_, wide) = log_ticks(Interval {
+            min: 1e-3,
+            max: 10.0,
+        });
+        assert_eq!(wide(&0.01), "0.01");
+        assert_eq!(wide(&0.02), "");
     }
 
     #[test]
