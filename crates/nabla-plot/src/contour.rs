@@ -298,7 +298,7 @@ impl Figure for ContourPlot<'_> {
                     .map(|&p| map.pixel_of(p))
                     .filter(|&p| map.bounds().contains(p));
                 let start = inside.next()?;
-                Some((start, inside.last().unwrap_or(start)))
+                Some((start, inside.next_back().unwrap_or(start)))
             })
             .collect();
         let marker_points = ends

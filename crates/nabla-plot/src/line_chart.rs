@@ -510,8 +510,8 @@ mod tests {
         assert_eq!(format(&0.3), "");
         assert_eq!(format(&2.0), "2");
         let (_, wide) = log_ticks(Interval {
-            min: 1e-3,
-            max: 10.0,
+            min: 0.01,
+            max: 3.0,
         });
         assert_eq!(wide(&0.01), "0.01");
         assert_eq!(wide(&0.02), "");
