@@ -206,18 +206,23 @@ fn downsample(image: &[u8], (width, height): (u32, u32), factor: u32) -> Vec<u8>
     let (small_w, small_h) = (w / f, h / f);
     let mut out = Vec::with_capacity(small_w * small_h * 3);
     let area = (f * f) as u32;
+    // Sum the block's rows channel by channel first, then fold each run of `f` pixels.
+    let mut sums = vec![0u32; w * 3];
     for row in 0..small_h {
-        for column in 0..small_w {
-            let mut sum = [0u32; 3];
-            for dy in 0..f {
-                let start = ((row * f + dy) * w + column * f) * 3;
-                for px in image[start..start + f * 3].chunks_exact(3) {
-                    sum[0] += u32::from(px[0]);
-                    sum[1] += u32::from(px[1]);
-                    sum[2] += u32::from(px[2]);
-                }
+        sums.fill(0);
+        for line in image[row * f * w * 3..(row + 1) * f * w * 3].chunks_exact(w * 3) {
+            for (sum, &byte) in sums.iter_mut().zip(line) {
+                *sum += u32::from(byte);
             }
-            out.extend(sum.map(|s| ((s + area / 2) / area) as u8));
+        }
+        for block in sums.chunks_exact(f * 3).take(small_w) {
+            let mut total = [0u32; 3];
+            for pixel in block.chunks_exact(3) {
+                total[0] += pixel[0];
+                total[1] += pixel[1];
+                total[2] += pixel[2];
+            }
+            out.extend(total.map(|t| ((t + area / 2) / area) as u8));
         }
     }
     out

@@ -415,17 +415,27 @@ fn fill_bands(
 ) -> Vec<u8> {
     let bands = levels.band_count();
     let palette: Vec<RGBColor> = (0..bands).map(|b| band_colour(b, bands)).collect();
-    let (cells_x, cells_y) = ((grid.xs.len() - 1) as f64, (grid.ys.len() - 1) as f64);
+    let (nx, ny) = (grid.xs.len(), grid.ys.len());
+    // Pixel columns and rows map to lattice cells independently: look each up once.
+    let columns: Vec<(usize, f64)> = (0..width)
+        .map(|c| {
+            let u = (f64::from(c) + 0.5) / map.width * (nx - 1) as f64;
+            Grid::cell(u, nx)
+        })
+        .collect();
     let mut raster = Vec::with_capacity(width as usize * height as usize * 3);
+    // Neighbouring pixels mostly share a band: try the last one before searching.
+    let mut band = 0;
     for row in 0..height {
-        for column in 0..width {
-            let (x, y) = map.data_at((f64::from(column) + 0.5, f64::from(row) + 0.5));
-            let value = grid.interpolate(
-                (x - map.x.min) / map.x.span() * cells_x,
-                (y - map.y.min) / map.y.span() * cells_y,
-            );
+        let v = (1.0 - (f64::from(row) + 0.5) / map.height) * (ny - 1) as f64;
+        let row_cell = Grid::cell(v, ny);
+        for &column_cell in &columns {
+            let value = grid.bilinear(column_cell, row_cell);
             let colour = if value.is_finite() {
-                palette[levels.band_of(value)]
+                if !levels.in_band(value, band) {
+                    band = levels.band_of(value);
+                }
+                palette[band]
             } else {
                 WHITE
             };

@@ -80,6 +80,12 @@ impl LevelSet {
         above.min(self.band_count() - 1)
     }
 
+    /// Whether `band_of(value)` is `band`, decided without a search.
+    pub(crate) fn in_band(&self, value: f64, band: usize) -> bool {
+        let last = self.band_count() - 1;
+        (band == 0 || value >= self.boundaries[band]) && (band == last || value < self.boundaries[band + 1])
+    }
+
     /// The levels worth drawing as contour lines: every boundary that some value may cross.
     pub(crate) fn line_levels(&self) -> impl Iterator<Item = f64> + '_ {
         let n = self.boundaries.len();
@@ -388,6 +394,8 @@ mod tests {
             prop_assert!(*set.boundaries.last().unwrap() >= *values.last().unwrap());
             for &v in &values {
                 let band = set.band_of(v);
+                prop_assert!(set.in_band(v, band));
+                prop_assert!((0..set.band_count()).filter(|&b| set.in_band(v, b)).count() == 1);
                 prop_assert!(set.boundaries[band] <= v && v <= set.boundaries[band + 1]);
             }
         }

@@ -113,15 +113,24 @@ impl Grid {
         finite
     }
 
+    /// The cell along an axis of `n` samples holding fractional lattice position `u` (clamped
+    /// to the grid), and the offset of `u` within it.
+    pub(crate) fn cell(u: f64, n: usize) -> (usize, f64) {
+        let u = u.clamp(0.0, (n - 1) as f64);
+        let i = (u as usize).min(n - 2);
+        (i, u - i as f64)
+    }
+
     /// Bilinear interpolation at the fractional lattice position `(u, v)` (in cells, clamped to
     /// the grid); NaN when a surrounding sample is not finite, so that holes stay holes.
     pub(crate) fn interpolate(&self, u: f64, v: f64) -> f64 {
-        let (nx, ny) = (self.xs.len(), self.ys.len());
-        let u = u.clamp(0.0, (nx - 1) as f64);
-        let v = v.clamp(0.0, (ny - 1) as f64);
-        let i = (u.floor() as usize).min(nx - 2);
-        let j = (v.floor() as usize).min(ny - 2);
-        let (s, t) = (u - i as f64, v - j as f64);
+        let (i, s) = Self::cell(u, self.xs.len());
+        let (j, t) = Self::cell(v, self.ys.len());
+        self.bilinear((i, s), (j, t))
+    }
+
+    /// Bilinear interpolation inside cell (i, j) at offsets (s, t), both in [0, 1].
+    pub(crate) fn bilinear(&self, (i, s): (usize, f64), (j, t): (usize, f64)) -> f64 {
         let bottom = self.at(i, j) * (1.0 - s) + self.at(i + 1, j) * s;
         let top = self.at(i, j + 1) * (1.0 - s) + self.at(i + 1, j + 1) * s;
         bottom * (1.0 - t) + top * t
