@@ -23,6 +23,9 @@ impl Placement {
 
 /// Pixels of line left free around a label's text.
 const GAP: f64 = 3.0;
+/// Extra room between a label's gap and anything else (other lines, arrows, paths), so that labels
+/// do not sit tight against junctions such as the crossing at a saddle point.
+const CLEARANCE: f64 = 8.0;
 /// Distance between candidate positions along a line.
 const STEP: f64 = 5.0;
 /// Side of the buckets of the obstacle index.
@@ -93,7 +96,7 @@ pub(crate) fn place(
             .filter(|&centre| {
                 let gap = Rect::centred(centre, size).grown(GAP);
                 area.grown(-2.0).contains_rect(&gap)
-                    && !obstacles.blocks(&gap, line)
+                    && !obstacles.blocks(&gap.grown(CLEARANCE), line)
                     && covered.iter().all(|c| !c.overlaps(&gap))
                     && placed.iter().all(|p| !p.gap().overlaps(&gap))
             })
@@ -148,13 +151,14 @@ fn candidates(line: &[Pixel], width: f64) -> impl Iterator<Item = Pixel> + '_ {
         .filter(move |&k| (0..=steps).contains(&k))
         .filter_map(move |k| {
             let s = k as f64 * STEP;
-            if s < width || s > total - width {
+            // Line ends are plot borders, holes or junctions: keep labels well away from them.
+            if s < 1.5 * width || s > total - 1.5 * width {
                 return None;
             }
-            // Judged over twice the label's width, so that labels keep away from corners and
-            // saddle junctions, not merely from being folded around them.
-            let (before, after) = (at(s - width), at(s + width));
-            (distance(before, after) >= 0.93 * 2.0 * width).then(|| at(s))
+            // Judged over three times the label's width, so that labels keep away from corners
+            // and saddle junctions, not merely from being folded around them.
+            let (before, after) = (at(s - 1.5 * width), at(s + 1.5 * width));
+            (distance(before, after) >= 0.93 * 3.0 * width).then(|| at(s))
         })
 }
 

@@ -83,7 +83,8 @@ impl LevelSet {
     /// Whether `band_of(value)` is `band`, decided without a search.
     pub(crate) fn in_band(&self, value: f64, band: usize) -> bool {
         let last = self.band_count() - 1;
-        (band == 0 || value >= self.boundaries[band]) && (band == last || value < self.boundaries[band + 1])
+        (band == 0 || value >= self.boundaries[band])
+            && (band == last || value < self.boundaries[band + 1])
     }
 
     /// The levels worth drawing as contour lines: every boundary that some value may cross.

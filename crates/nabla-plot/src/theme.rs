@@ -67,22 +67,22 @@ impl Theme {
     }
 
     pub(crate) fn title_font(&self) -> TextStyle<'static> {
-        self.font(26.0)
+        self.font(28.0)
     }
 
     pub(crate) fn axis_label_font(&self) -> TextStyle<'static> {
-        self.font(20.0)
+        self.font(21.0)
     }
 
     pub(crate) fn tick_font(&self) -> TextStyle<'static> {
-        self.font(16.0)
+        self.font(17.5)
     }
 
     pub(crate) fn legend_font(&self) -> TextStyle<'static> {
-        self.font(16.0)
+        self.font(17.0)
     }
 
     pub(crate) fn contour_label_font(&self) -> TextStyle<'static> {
-        self.font(13.0)
+        self.font(15.0)
     }
 }
