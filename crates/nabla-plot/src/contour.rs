@@ -25,11 +25,11 @@ type VectorField<'f> = Box<dyn Fn(f64, f64) -> (f64, f64) + 'f>;
 
 /// A named sequence of points in the plane, e.g. the iterates of an optimiser.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Trajectory {
+struct Trajectory {
     /// Shown in the legend.
-    pub name: String,
+    name: String,
     /// The points in order; non-finite points break the drawn line.
-    pub points: Vec<(f64, f64)>,
+    points: Vec<(f64, f64)>,
 }
 
 /// A filled contour plot of `f(x, y)` over a rectangle.
@@ -538,7 +538,7 @@ fn draw_contour_lines<DB: DrawingBackend>(
 mod tests {
     use super::*;
     use crate::output::Picture;
-    use crate::output::tests::{png_size, scratch_dir};
+    use crate::output::tests::{ScratchDir, png_size};
 
     fn saddle() -> ContourPlot<'static> {
         ContourPlot::new(
@@ -601,7 +601,7 @@ mod tests {
 
     #[test]
     fn saddle_png_is_a_png_of_the_requested_size() {
-        let dir = scratch_dir("saddle-png");
+        let dir = ScratchDir::new("saddle-png");
         let path = dir.join("saddle.png");
         saddle().size(900, 700).save(&path).unwrap();
         assert_eq!(png_size(&std::fs::read(&path).unwrap()), (900, 700));

@@ -5,6 +5,17 @@ use crate::error::PlotError;
 use crate::sampling::quantile;
 
 /// How the contour levels of a [`ContourPlot`](crate::ContourPlot) are chosen.
+///
+/// ```
+/// use nabla_plot::{ContourPlot, Levels, Picture};
+///
+/// let bowl = |x: f64, y: f64| x * x + y * y;
+/// let svg = ContourPlot::new(bowl, -1.0..=1.0, -1.0..=1.0)
+///     .levels(Levels::Explicit(vec![0.0, 0.25, 0.5, 1.0, 2.0]))
+///     .to_svg()?;
+/// assert!(svg.contains("0.25"));
+/// # Ok::<(), nabla_plot::PlotError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Levels {
     /// Logarithmic levels when the function is non-negative and spans three or more orders of

@@ -35,10 +35,10 @@ mod sampling;
 mod theme;
 mod ticks;
 
-pub use contour::{ContourPlot, Trajectory};
+pub use contour::ContourPlot;
 pub use error::PlotError;
 pub use function_chart::FunctionChart;
 pub use levels::Levels;
-pub use line_chart::{LineChart, Panel, Series};
+pub use line_chart::{LineChart, Panel};
 pub use output::{ImageFormat, Picture};
 pub use quiver::ArrowScale;

@@ -20,14 +20,22 @@ use crate::ticks;
 
 /// A named sequence of (x, y) points; non-finite points leave a gap in the line.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Series {
+struct Series {
     /// Shown in the legend; series of the same name share a colour across panels.
-    pub name: String,
+    name: String,
     /// The points, drawn in the given order.
-    pub points: Vec<(f64, f64)>,
+    points: Vec<(f64, f64)>,
 }
 
 /// One chart area of a [`LineChart`]: its own y axis and series.
+///
+/// ```
+/// use nabla_plot::Panel;
+///
+/// let loss = Panel::new("loss").log_y().series("train", vec![(1.0, 2.3), (2.0, 0.9), (3.0, 0.4)]);
+/// let accuracy = Panel::new("accuracy").y_range(0.0..=1.0).series("train", vec![(1.0, 0.3), (2.0, 0.7)]);
+/// # let _ = (loss, accuracy);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Panel {
     y_label: String,
@@ -423,7 +431,7 @@ impl PanelJob<'_> {
 mod tests {
     use super::*;
     use crate::output::Picture;
-    use crate::output::tests::{png_size, scratch_dir};
+    use crate::output::tests::{ScratchDir, png_size};
 
     fn training() -> LineChart {
         let epochs = 1..=30;
@@ -470,7 +478,8 @@ mod tests {
 
     #[test]
     fn training_chart_png() {
-        let path = scratch_dir("training").join("training.png");
+        let dir = ScratchDir::new("training");
+        let path = dir.join("training.png");
         training().size(800, 600).save(&path).unwrap();
         assert_eq!(png_size(&std::fs::read(&path).unwrap()), (800, 600));
     }

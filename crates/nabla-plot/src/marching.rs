@@ -215,6 +215,25 @@ mod tests {
         assert!(contour_lines(&all_nan, 0.0).is_empty());
     }
 
+    proptest::proptest! {
+        /// On a linear field interpolation is exact: every contour point lies on the level set,
+        /// and the whole level set inside the square is one open line.
+        #[test]
+        fn linear_fields_are_contoured_exactly(
+            a in -5.0f64..5.0, b in -5.0f64..5.0, level in -3.0f64..3.0,
+        ) {
+            proptest::prop_assume!(a.abs() + b.abs() > 0.1);
+            let g = grid(|x, y| a * x + b * y, 17);
+            let lines = contour_lines(&g, level);
+            proptest::prop_assert!(lines.len() <= 1);
+            for line in &lines {
+                for &(x, y) in line {
+                    proptest::prop_assert!((a * x + b * y - level).abs() < 1e-9);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_segment_is_used_once() {
         // Two separate bumps give two loops; their points together match the segment count.

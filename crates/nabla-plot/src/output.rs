@@ -146,11 +146,26 @@ pub(crate) mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// A fresh directory for one test's files.
-    pub(crate) fn scratch_dir(test: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("nabla-plot-{}-{test}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir is writable");
-        dir
+    /// A fresh directory for one test's files, removed when dropped.
+    pub(crate) struct ScratchDir(PathBuf);
+
+    impl ScratchDir {
+        pub(crate) fn new(test: &str) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("nabla-plot-{}-{test}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir is writable");
+            ScratchDir(dir)
+        }
+
+        pub(crate) fn join(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+
+    impl Drop for ScratchDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 
     /// Width and height from a PNG's IHDR chunk, after checking the signature.
@@ -189,7 +204,7 @@ pub(crate) mod tests {
 
     #[test]
     fn saving_writes_the_format_of_the_extension() {
-        let dir = scratch_dir("formats");
+        let dir = ScratchDir::new("formats");
         Swatch((400, 300)).save(dir.join("s.png")).unwrap();
         let png = std::fs::read(dir.join("s.png")).unwrap();
         assert_eq!(png_size(&png), (400, 300));
@@ -213,7 +228,7 @@ pub(crate) mod tests {
 
     #[test]
     fn unwritable_paths_and_bad_sizes_are_errors() {
-        let dir = scratch_dir("unwritable");
+        let dir = ScratchDir::new("unwritable");
         let blocker = dir.join("file");
         std::fs::write(&blocker, b"not a directory").unwrap();
         let err = Swatch((400, 300))

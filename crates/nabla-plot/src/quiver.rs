@@ -4,6 +4,17 @@
 use crate::geometry::{Pixel, PixelMap};
 
 /// How gradient arrow lengths relate to the gradient's magnitude.
+///
+/// ```
+/// use nabla_plot::{ArrowScale, ContourPlot, Picture};
+///
+/// // Only directions: every arrow equally long.
+/// let plot = ContourPlot::new(|x, y| x * y, -1.0..=1.0, -1.0..=1.0)
+///     .gradient(|x, y| (y, x))
+///     .arrow_scale(ArrowScale::Normalised);
+/// assert!(plot.to_svg()?.contains("<polygon"));
+/// # Ok::<(), nabla_plot::PlotError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ArrowScale {
     /// Proportional when the largest magnitude is at most ten times the lower quartile,

@@ -121,15 +121,8 @@ impl Grid {
         (i, u - i as f64)
     }
 
-    /// Bilinear interpolation at the fractional lattice position `(u, v)` (in cells, clamped to
-    /// the grid); NaN when a surrounding sample is not finite, so that holes stay holes.
-    pub(crate) fn interpolate(&self, u: f64, v: f64) -> f64 {
-        let (i, s) = Self::cell(u, self.xs.len());
-        let (j, t) = Self::cell(v, self.ys.len());
-        self.bilinear((i, s), (j, t))
-    }
-
-    /// Bilinear interpolation inside cell (i, j) at offsets (s, t), both in [0, 1].
+    /// Bilinear interpolation inside cell (i, j) at offsets (s, t), both in [0, 1]; NaN when a
+    /// corner is not finite, so that holes in the domain stay holes.
     pub(crate) fn bilinear(&self, (i, s): (usize, f64), (j, t): (usize, f64)) -> f64 {
         let bottom = self.at(i, j) * (1.0 - s) + self.at(i + 1, j) * s;
         let top = self.at(i, j + 1) * (1.0 - s) + self.at(i + 1, j + 1) * s;
@@ -197,10 +190,17 @@ mod tests {
         // Lattice coordinates (u, v) = (4x, 4y).
         let (x, y) = (0.3, 0.85);
         let expected = 1.0 + 2.0 * x - y + 3.0 * x * y;
-        assert!((grid.interpolate(4.0 * x, 4.0 * y) - expected).abs() < 1e-12);
+        let at = |u: f64, v: f64| grid.bilinear(Grid::cell(u, 5), Grid::cell(v, 5));
+        assert!((at(4.0 * x, 4.0 * y) - expected).abs() < 1e-12);
+        assert_eq!(
+            at(9.0, -1.0),
+            grid.at(4, 0),
+            "positions are clamped to the grid"
+        );
         let holey = Grid::sample(|x, _| if x > 0.5 { f64::NAN } else { x }, unit, unit, 3, 3);
-        assert!(holey.interpolate(1.5, 0.5).is_nan());
-        assert_eq!(holey.interpolate(0.5, 0.5), 0.25);
+        let holey_at = |u: f64, v: f64| holey.bilinear(Grid::cell(u, 3), Grid::cell(v, 3));
+        assert!(holey_at(1.5, 0.5).is_nan());
+        assert_eq!(holey_at(0.5, 0.5), 0.25);
     }
 
     #[test]
