@@ -732,3 +732,33 @@ mod tests {
         ));
     }
 }
+#[cfg(test)]
+mod extreme_tests {
+    use super::*;
+    use crate::output::Picture;
+
+    #[test]
+    fn extreme_values_and_ranges_do_not_panic() {
+        let cases: Vec<ContourPlot<'static>> = vec![
+            ContourPlot::new(|x, _| x * 1.7e308, -1.0..=1.0, -1.0..=1.0),
+            ContourPlot::new(|x, y| x + y, 1e-300..=2e-300, -1.0..=1.0),
+            ContourPlot::new(|x, y| x * y, -1e300..=1e300, -1e300..=1e300),
+            ContourPlot::new(|x, _| 1.0 + x * 1e-15, 0.0..=1.0, 0.0..=1.0),
+            ContourPlot::new(
+                |x, y| if x > 0.0 { f64::INFINITY } else { y },
+                -1.0..=1.0,
+                -1.0..=1.0,
+            )
+            .levels(Levels::Log),
+        ];
+        for (k, plot) in cases.into_iter().enumerate() {
+            match plot.to_svg() {
+                Ok(svg) => {
+                    assert!(svg.contains("<image"), "case {k}");
+                    assert!(!svg.contains("NaN") && !svg.contains("inf"), "case {k}");
+                }
+                Err(e) => assert!(!e.to_string().is_empty(), "case {k}"),
+            }
+        }
+    }
+}

@@ -11,7 +11,8 @@ pub enum PlotError {
         /// The path that was asked for.
         path: PathBuf,
     },
-    /// An axis range is empty, reversed or not finite (for example `x` from 2 to 2).
+    /// An axis range is empty, reversed, not finite or too narrow or wide to draw (for example
+    /// `x` from 2 to 2).
     InvalidRange {
         /// Which axis: `"x"` or `"y"`.
         axis: &'static str,
@@ -48,7 +49,8 @@ impl fmt::Display for PlotError {
             ),
             PlotError::InvalidRange { axis, min, max } => write!(
                 f,
-                "the {axis} range {min}:{max} is empty: it needs finite ends with min < max"
+                "the {axis} range {min}:{max} is empty or cannot be drawn: it needs finite ends \
+                 with min < max, within ±1e307, and a width above 1e-12 of their size"
             ),
             PlotError::NoFiniteValues { what } => {
                 write!(f, "{what} has no finite value in the plotted range")

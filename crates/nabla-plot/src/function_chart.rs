@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use crate::error::PlotError;
 use crate::line_chart::{LineChart, Panel};
 use crate::output::Figure;
-use crate::sampling::{Interval, quantile};
+use crate::sampling::{Interval, LIMIT, quantile};
 
 type RealFunction<'f> = Box<dyn Fn(f64) -> f64 + 'f>;
 
@@ -128,7 +128,7 @@ fn robust_range(mut ys: Vec<f64>) -> Option<RangeInclusive<f64>> {
     let central = high - low;
     (central > 0.0 && full > 10.0 * central).then(|| {
         let pad = 0.25 * central;
-        (low - pad)..=(high + pad)
+        (low - pad).max(-LIMIT)..=(high + pad).min(LIMIT)
     })
 }
 

@@ -138,17 +138,18 @@ pub(crate) fn nice_step(raw: f64) -> f64 {
 }
 
 fn linear_levels(min: f64, max: f64, bands: usize) -> LevelSet {
-    let span = if max > min {
-        max - min
+    // Dividing before subtracting keeps the step finite even for values near ±f64::MAX.
+    let per_band = if max > min {
+        max / bands as f64 - min / bands as f64
     } else {
-        min.abs().max(1.0)
+        min.abs().max(1.0) / bands as f64
     };
-    let step = nice_step(span / bands as f64);
+    let step = nice_step(per_band);
     let first = (min / step).floor();
     let last = (max / step).ceil().max(first + 1.0);
     // Multiplying integers by the step (instead of summing steps) keeps the levels round.
     let boundaries = (first as i64..=last as i64)
-        .map(|k| k as f64 * step)
+        .map(|k| (k as f64 * step).clamp(f64::MIN, f64::MAX))
         .collect();
     LevelSet {
         boundaries,
@@ -176,7 +177,7 @@ fn log_levels(sorted: &[f64]) -> Result<LevelSet, PlotError> {
     let mut decade = first_decade;
     'outer: while decade <= last_decade {
         for &m in mantissas {
-            let level = round_significant(m * 10f64.powi(decade));
+            let level = round_significant(m * decade_value(decade)).min(f64::MAX);
             boundaries.push(level);
             if level >= max {
                 break 'outer;
@@ -185,7 +186,7 @@ fn log_levels(sorted: &[f64]) -> Result<LevelSet, PlotError> {
         decade += decade_step;
     }
     if boundaries.len() < 2 {
-        boundaries.push(round_significant(10f64.powi(decade + decade_step)));
+        boundaries.push(round_significant(decade_value(decade + decade_step)).min(f64::MAX));
     }
     Ok(LevelSet {
         boundaries,
@@ -212,12 +213,20 @@ fn explicit_levels(boundaries: &[f64]) -> Result<LevelSet, PlotError> {
     })
 }
 
+/// 10ᵏ, also for k below −307 where `powi` (which divides by 10⁻ᵏ) underflows to zero.
+fn decade_value(k: i32) -> f64 {
+    10f64.powf(f64::from(k))
+}
+
 /// Removes floating-point noise such as 0.30000000000000004 by rounding to 12 significant digits.
 fn round_significant(value: f64) -> f64 {
     if value == 0.0 || !value.is_finite() {
         return value;
     }
-    let magnitude = 10f64.powi(value.abs().log10().floor() as i32 - 11);
+    let magnitude = decade_value(value.abs().log10().floor() as i32 - 11);
+    if !magnitude.is_normal() {
+        return value;
+    }
     (value / magnitude).round() * magnitude
 }
 
@@ -259,7 +268,7 @@ pub(crate) fn format_significant(value: f64) -> String {
             text
         }
     } else {
-        let mantissa = value / 10f64.powi(exponent);
+        let mantissa = value / decade_value(exponent);
         let text = format!("{mantissa:.2}");
         let text = text.trim_end_matches('0').trim_end_matches('.');
         format!("{text}e{exponent}")
@@ -394,6 +403,21 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_finite_values_get_finite_increasing_levels(
+            mut values in prop::collection::vec(prop::num::f64::NORMAL | prop::num::f64::ZERO, 1..40),
+        ) {
+            values.sort_by(f64::total_cmp);
+            for spec in [Levels::Auto, Levels::Linear(7)] {
+                let set = LevelSet::choose(&spec, &values).unwrap();
+                prop_assert!(set.boundaries.iter().all(|b| b.is_finite()));
+                prop_assert!(set.boundaries.windows(2).all(|w| w[0] <= w[1]));
+                for &v in &values {
+                    prop_assert!(set.in_band(v, set.band_of(v)));
+                }
+            }
+        }
+
         #[test]
         fn every_value_falls_in_a_band_and_levels_increase(
             mut values in prop::collection::vec(-1e6f64..1e6, 1..50),

@@ -14,7 +14,7 @@ use crate::geometry::{Pixel, Rect, clip_polyline, densify};
 use crate::legend::{self, Entry, Legend, Swatch};
 use crate::levels::format_significant;
 use crate::output::Figure;
-use crate::sampling::Interval;
+use crate::sampling::{Interval, LIMIT};
 use crate::theme::{GRID, INK, SERIES_COLOURS, Theme};
 use crate::ticks;
 
@@ -95,15 +95,21 @@ impl Panel {
     /// The y interval shown: the fixed range, or the finite data padded by 5% (in log space
     /// for log axes).
     fn y_interval(&self) -> Result<Interval, PlotError> {
+        let interval = self.fitted_y_interval()?;
+        if self.log_y
+            && !(interval.min > 0.0 && (interval.max / interval.min).log10() <= MAX_DECADES)
+        {
+            return Err(PlotError::InvalidInput(format!(
+                "panel \"{}\": a log axis needs positive values spanning at most {MAX_DECADES} decades, got {}..{}",
+                self.y_label, interval.min, interval.max
+            )));
+        }
+        Ok(interval)
+    }
+
+    fn fitted_y_interval(&self) -> Result<Interval, PlotError> {
         if let Some(range) = &self.y_range {
-            let interval = Interval::new("y", range)?;
-            if self.log_y && interval.min <= 0.0 {
-                return Err(PlotError::InvalidInput(format!(
-                    "panel \"{}\": a log axis needs a positive y range",
-                    self.y_label
-                )));
-            }
-            return Ok(interval);
+            return Interval::new("y", range);
         }
         let ys = self
             .series
@@ -118,15 +124,20 @@ impl Panel {
             let logs = Interval::enclosing(ys.filter(|&y| y > 0.0).map(f64::log10))
                 .ok_or_else(no_values)?
                 .padded(0.05);
+            // Padding in log space can step past what f64 holds (10³³⁰); keep the ends normal.
             Ok(Interval {
-                min: 10f64.powf(logs.min),
-                max: 10f64.powf(logs.max),
+                min: 10f64.powf(logs.min).max(f64::MIN_POSITIVE),
+                max: 10f64.powf(logs.max).min(LIMIT),
             })
         } else {
             Ok(Interval::enclosing(ys).ok_or_else(no_values)?.padded(0.05))
         }
     }
 }
+
+/// Log axes spanning more decades than this are refused: nothing real needs them, and plotters'
+/// tick search does not finish on a few hundred decades.
+const MAX_DECADES: f64 = 100.0;
 
 /// A chart of line series in one or more panels stacked vertically over a shared x axis.
 ///
@@ -330,7 +341,6 @@ impl PanelJob<'_> {
             .map_err(render_error)?;
         let log = self.panel.log_y.then(|| log_ticks(self.y));
         let x_ticks = ticks::formatter(self.x, 10);
-        let y_ticks = ticks::formatter(self.y, 8);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(self.x_label.unwrap_or(""))
             .y_desc(self.panel.y_label.as_str())
@@ -343,9 +353,11 @@ impl PanelJob<'_> {
             .axis_style(ShapeStyle::from(&INK).stroke_width(theme.stroke(1.0)))
             .set_all_tick_mark_size(theme.px(6.0))
             .x_label_formatter(&x_ticks);
+        let y_ticks;
         if let Some((_, log_labels)) = &log {
             mesh.y_label_formatter(log_labels);
         } else {
+            y_ticks = ticks::formatter(self.y, 8);
             mesh.y_label_formatter(&y_ticks);
         }
         mesh.draw().map_err(render_error)?;
@@ -577,5 +589,38 @@ mod tests {
             bad_range.to_svg(),
             Err(PlotError::InvalidRange { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod extreme_tests {
+    use super::*;
+    use crate::function_chart::FunctionChart;
+    use crate::output::Picture;
+
+    #[test]
+    fn extreme_values_do_not_panic() {
+        let huge = LineChart::new("huge")
+            .panel(Panel::new("y").series("s", vec![(0.0, 1.7e308), (1.0, -1.7e308), (2.0, 0.0)]));
+        let tiny_x = LineChart::new("tiny").panel(
+            Panel::new("y")
+                .log_y()
+                .series("s", vec![(0.0, 1e-30), (1e-300, 1e30)]),
+        );
+        for chart in [huge, tiny_x] {
+            let svg = chart.to_svg().unwrap();
+            assert!(!svg.contains("NaN"));
+        }
+        let too_many_decades = LineChart::new("t").panel(
+            Panel::new("y")
+                .log_y()
+                .series("s", vec![(0.0, 1e-300), (1.0, 1e300)]),
+        );
+        assert!(matches!(
+            too_many_decades.to_svg(),
+            Err(PlotError::InvalidInput(_))
+        ));
+        let overflowing = FunctionChart::new(f64::exp, 0.0..=1000.0).derivative(f64::exp);
+        assert!(overflowing.to_svg().is_ok());
     }
 }

@@ -12,11 +12,25 @@ pub(crate) struct Interval {
     pub(crate) max: f64,
 }
 
+/// Axis ends are kept within ±LIMIT so that spans (max − min) and padding stay finite.
+pub(crate) const LIMIT: f64 = 1e307;
+
+/// Whether min..max can be drawn as an axis: finite, inside ±LIMIT, and wide enough compared
+/// with its ends that tick values can be told apart.
+fn drawable(min: f64, max: f64) -> bool {
+    min.is_finite()
+        && max.is_finite()
+        && min < max
+        && -LIMIT <= min
+        && max <= LIMIT
+        && max - min > 1e-12 * min.abs().max(max.abs())
+}
+
 impl Interval {
     /// Checks `range`; `axis` names it in the error.
     pub(crate) fn new(axis: &'static str, range: &RangeInclusive<f64>) -> Result<Self, PlotError> {
         let (min, max) = (*range.start(), *range.end());
-        if min.is_finite() && max.is_finite() && min < max {
+        if drawable(min, max) {
             Ok(Interval { min, max })
         } else {
             Err(PlotError::InvalidRange { axis, min, max })
@@ -44,23 +58,29 @@ impl Interval {
         let (min, max) = values
             .into_iter()
             .filter(|v| v.is_finite())
+            .map(|v| v.clamp(-LIMIT, LIMIT))
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
                 (lo.min(v), hi.max(v))
             });
         if min > max {
             return None;
         }
-        if min < max {
+        if drawable(min, max) {
             return Some(Interval { min, max });
         }
-        let pad = if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
+        let centre = min / 2.0 + max / 2.0;
+        let pad = if centre == 0.0 {
+            1.0
+        } else {
+            centre.abs() * 0.1
+        };
         Some(Interval {
-            min: min - pad,
-            max: max + pad,
+            min: centre - pad,
+            max: centre + pad,
         })
     }
 
-    /// This interval grown by `fraction` of its span on both sides.
+    /// This interval grown by `fraction` (at most 1) of its span on both sides.
     pub(crate) fn padded(&self, fraction: f64) -> Self {
         let pad = self.span() * fraction;
         Interval {
@@ -146,6 +166,9 @@ mod tests {
         assert!(Interval::new("x", &(3.0..=2.0)).is_err());
         assert!(Interval::new("y", &(0.0..=f64::INFINITY)).is_err());
         assert!(Interval::new("y", &(f64::NAN..=1.0)).is_err());
+        assert!(Interval::new("y", &(-1.7e308..=1.7e308)).is_err());
+        assert!(Interval::new("y", &(1.0..=1.0 + 1e-15)).is_err());
+        assert!(Interval::new("y", &(1e-300..=2e-300)).is_ok());
         let err = Interval::new("x", &(2.0..=2.0)).unwrap_err().to_string();
         assert!(err.contains("x range 2:2"), "{err}");
     }
@@ -168,6 +191,10 @@ mod tests {
         assert!(Interval::enclosing([f64::NAN]).is_none());
         let single = Interval::enclosing([5.0, 5.0]).unwrap();
         assert!(single.min < 5.0 && single.max > 5.0);
+        let huge = Interval::enclosing([-1.7e308, 1.7e308]).unwrap();
+        assert!(huge.padded(0.05).span().is_finite());
+        let nearly_single = Interval::enclosing([1.0, 1.0 + 1e-15]).unwrap();
+        assert!(nearly_single.span() > 0.1);
     }
 
     #[test]
