@@ -9,6 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::colormap::{band_colour, text_colour_on};
+use crate::contour_labels::{self, Avoid};
 use crate::error::{PlotError, render_error};
 use crate::geometry::{Pixel, PixelMap, Rect, clip_polyline, cut_holes, densify, to_backend};
 use crate::legend::{self, Entry, Legend, Marker, Swatch};
@@ -18,7 +19,7 @@ use crate::output::Figure;
 use crate::quiver::{self, Arrow, ArrowScale};
 use crate::sampling::{Grid, Interval};
 use crate::theme::{INK, PATH_COLOURS, Theme};
-use crate::{colorbar, contour_labels, ticks};
+use crate::{colorbar, ticks};
 
 type ScalarField<'f> = Box<dyn Fn(f64, f64) -> f64 + 'f>;
 type VectorField<'f> = Box<dyn Fn(f64, f64) -> (f64, f64) + 'f>;
@@ -325,12 +326,16 @@ impl Figure for ContourPlot<'_> {
             .chain(marker_points)
             .collect();
         let legend = Legend::layout(&plot, self.legend_entries(), &path_points, &theme)?;
-        let obstacles: Vec<Pixel> = arrows
+        let arrow_points: Vec<Pixel> = arrows
             .iter()
             .flat_map(|a| densify(&[a.tail, a.tip], 3.0))
-            .chain(path_points.iter().copied())
             .collect();
-        let covered: Vec<Rect> = legend.iter().map(|l| l.frame).collect();
+        let legend_box: Vec<Rect> = legend.iter().map(|l| l.frame).collect();
+        let avoid = Avoid {
+            far: &path_points,
+            near: &arrow_points,
+            boxes: &legend_box,
+        };
 
         draw_contour_lines(
             &plot,
@@ -338,7 +343,7 @@ impl Figure for ContourPlot<'_> {
             &levels,
             &map,
             &raster,
-            (&obstacles, &covered),
+            &avoid,
             self.label_lines,
             &theme,
         )?;
@@ -481,7 +486,7 @@ fn draw_contour_lines<DB: DrawingBackend>(
     levels: &LevelSet,
     map: &PixelMap,
     raster: &[u8],
-    (obstacles, covered): (&[Pixel], &[Rect]),
+    avoid: &Avoid,
     label_lines: bool,
     theme: &Theme,
 ) -> Result<(), PlotError> {
@@ -503,11 +508,11 @@ fn draw_contour_lines<DB: DrawingBackend>(
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(render_error)?;
-        contour_labels::place(&lines, &sizes, obstacles, covered, map.bounds())
+        contour_labels::place(&lines, &sizes, avoid, map.bounds(), theme.pxf(1.0))
     } else {
         Vec::new()
     };
-    let gaps: Vec<Rect> = placements.iter().map(|p| p.gap()).collect();
+    let gaps: Vec<Rect> = placements.iter().map(|p| p.gap).collect();
     let style = ShapeStyle::from(&BLACK.mix(0.6)).stroke_width(theme.stroke(0.8));
     for line in &lines {
         for piece in cut_holes(line, &gaps) {
@@ -590,7 +595,7 @@ mod tests {
         );
         assert!(count(&svg, "<polygon") > 100, "arrow heads");
         assert!(svg.contains("f(x, y)"), "colour bar label");
-        for tick in ["-12.5", "0.0", "7.5", "10.0"] {
+        for tick in ["\u{2212}12.5", "0.0", "7.5", "10.0"] {
             assert!(
                 svg.contains(&format!("\n{tick}\n")),
                 "colour bar tick {tick}"

@@ -248,8 +248,13 @@ pub(crate) fn format_with_step(value: f64, step: f64) -> String {
     {
         text.trim_start_matches('-').to_string()
     } else {
-        text
+        typeset_minus(&text)
     }
+}
+
+/// The typographic minus sign (U+2212), as wide as a plus, instead of the hyphen Rust prints.
+fn typeset_minus(text: &str) -> String {
+    text.replace('-', "\u{2212}")
 }
 
 /// Prints `value` with at most three significant digits, switching to exponent notation outside
@@ -263,15 +268,15 @@ pub(crate) fn format_significant(value: f64) -> String {
         let decimals = (2 - exponent).max(0) as usize;
         let text = format!("{value:.decimals$}");
         if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
+            typeset_minus(text.trim_end_matches('0').trim_end_matches('.'))
         } else {
-            text
+            typeset_minus(&text)
         }
     } else {
         let mantissa = value / decade_value(exponent);
         let text = format!("{mantissa:.2}");
         let text = text.trim_end_matches('0').trim_end_matches('.');
-        format!("{text}e{exponent}")
+        typeset_minus(&format!("{text}e{exponent}"))
     }
 }
 
@@ -392,13 +397,14 @@ mod tests {
 
     #[test]
     fn printing() {
-        assert_eq!(format_with_step(-2.5, 2.5), "-2.5");
+        assert_eq!(format_with_step(-2.5, 2.5), "\u{2212}2.5");
         assert_eq!(format_with_step(5.0, 2.5), "5.0");
         assert_eq!(format_with_step(-0.0, 1.0), "0");
         assert_eq!(format_with_step(0.75, 0.25), "0.75");
         assert_eq!(format_significant(0.30000000000000004), "0.3");
         assert_eq!(format_significant(3000.0), "3000");
-        assert_eq!(format_significant(1e-5), "1e-5");
+        assert_eq!(format_significant(1e-5), "1e\u{2212}5");
+        assert_eq!(format_significant(-0.25), "\u{2212}0.25");
         assert_eq!(format_significant(2.5e7), "2.5e7");
     }
 

@@ -40,7 +40,7 @@ mod tests {
             },
             9,
         );
-        assert_eq!(square(&-2.0), "-2.0");
+        assert_eq!(square(&-2.0), "\u{2212}2.0");
         assert_eq!(square(&1.5), "1.5");
         let small = formatter(
             Interval {
