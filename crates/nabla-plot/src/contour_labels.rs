@@ -240,7 +240,10 @@ mod tests {
         let placed = place(
             &[horizontal(200.0)],
             &[(30.0, 12.0)],
-            (&obstacle, &[]),
+            &Avoid {
+                far: &obstacle,
+                ..Avoid::default()
+            },
             AREA,
             1.0,
         );
@@ -256,7 +259,10 @@ mod tests {
         let placed = place(
             &[horizontal(200.0)],
             &[(30.0, 12.0)],
-            (&[], &[legend]),
+            &Avoid {
+                boxes: &[legend],
+                ..Avoid::default()
+            },
             AREA,
             1.0,
         );
