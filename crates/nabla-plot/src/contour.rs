@@ -270,7 +270,7 @@ impl Figure for ContourPlot<'_> {
         };
 
         let raster = fill_bands(&grid, &levels, &map, (pw, ph));
-        let image = BitMapElement::with_owned_buffer((0, 0), (pw, ph), raster.clone())
+        let image = BitMapElement::with_ref((0, 0), (pw, ph), &raster)
             .ok_or_else(|| PlotError::Render("raster buffer has the wrong size".into()))?;
         plot.draw(&image).map_err(render_error)?;
 
