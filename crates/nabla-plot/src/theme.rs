@@ -42,7 +42,10 @@ pub(crate) struct Theme {
 
 impl Theme {
     pub(crate) fn for_size((width, height): (u32, u32)) -> Self {
-        let scale = (f64::from(width) / 1000.0).min(f64::from(height) / 750.0);
+        let (rw, rh) = (f64::from(width) / 1000.0, f64::from(height) / 750.0);
+        // The geometric mean keeps text readable on wide or tall pictures; the cap keeps title
+        // and axis labels from crowding out the plot along the short side.
+        let scale = (rw * rh).sqrt().min(1.6 * rw.min(rh));
         Theme {
             scale: scale.max(0.4),
         }
