@@ -165,8 +165,8 @@ fn main() -> Result<(), nabla_autodiff::Error> {
             let [x, y] = *point;
             let g = gradient(case.f, point, &opts)?;
             let exact = (case.gradient)(x, y);
-            for i in 0..2 {
-                let row = (g.estimate[i], exact[i], g.error[i], g.evaluations);
+            for (i, &exact) in exact.iter().enumerate() {
+                let row = (g.estimate[i], exact, g.error[i], g.evaluations);
                 report(case.name, point, "gradient", &[i], row);
             }
             let h = hessian(case.f, point, &opts)?;
