@@ -95,6 +95,8 @@ def result(estimate, error_estimate, evaluations, exact):
         "evaluations": int(evaluations),
         # False for a NaN estimate or error estimate: nothing is bounded.
         "bound": bool(float(error_estimate) >= true_error),
+        # How pessimistic the estimate is; undefined for an exact answer.
+        "overestimate": float(error_estimate) / true_error if true_error > 0 else math.nan,
     }
 
 
@@ -191,9 +193,11 @@ def main():
         med_digits = statistics.median(zero_if_nan(r[tool]["digits"]) for r in rows)
         med_evals = statistics.median(r[tool]["evaluations"] for r in rows)
         misses = sum(not r[tool]["bound"] for r in rows)
+        ratios = [r[tool]["overestimate"] for r in rows if math.isfinite(r[tool]["overestimate"])]
         parts.append(
             f"{tool}: median {med_digits:.1f} digits, median {med_evals:g} evaluations, "
-            f"error estimate below true error in {misses}/{len(rows)}"
+            f"error estimate below true error in {misses}/{len(rows)} "
+            f"(median error estimate / true error {statistics.median(ratios):.2g})"
         )
     print("Summary: " + "; ".join(parts) + ".")
     more_digits = sum(r["nabla"]["digits"] >= r["numdifftools"]["digits"] for r in rows)
