@@ -170,7 +170,7 @@ def main():
         point = ", ".join(f"{v:g}" for v in row["point"])
         entry = "".join(map(str, row["entry"]))
         kind = row["kind"] + (f" {entry}" if entry else "")
-        line = f"| {row['function']} | ({point}) | {kind} |"
+        line = f"| `{row['function']}` | ({point}) | {kind} |"
         for tool in TOOLS:
             r = row[tool]
             line += f" {r['digits']:.1f} | {r['evaluations']} | {'yes' if r['bound'] else '**no**'} |"
