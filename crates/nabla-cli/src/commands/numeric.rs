@@ -161,13 +161,12 @@ fn with_shrinking_steps<T: Entries>(
             initial_step: Some(smallest * 2f64.powi(-k)),
             ..FdOptions::default()
         };
-        if let Ok(candidate) = run(&opts) {
-            if best
+        if let Ok(candidate) = run(&opts)
+            && best
                 .as_ref()
                 .map_or(true, |b| relative_error(&candidate) < relative_error(b))
-            {
-                best = Ok(candidate);
-            }
+        {
+            best = Ok(candidate);
         }
     }
     best.map_err(fd_failure)
@@ -204,6 +203,11 @@ pub fn gradient(
     })
 }
 
+/// A row-major list as rows of `width`.
+fn rows(flat: Vec<f64>, width: usize) -> Vec<Vec<f64>> {
+    flat.chunks(width.max(1)).map(|r| r.to_vec()).collect()
+}
+
 /// ∇²f at the point; `symbolic` is the problem for the Hessian entries row by row.
 pub fn hessian(
     f: &Problem,
@@ -214,11 +218,7 @@ pub fn hessian(
     let n = x.len();
     Ok(match method {
         Method::Symbolic => Estimate {
-            values: symbolic
-                .all(x)
-                .chunks(n.max(1))
-                .map(|r| r.to_vec())
-                .collect(),
+            values: rows(symbolic.all(x), n),
             errors: None,
         },
         Method::Forward => Estimate {
@@ -250,11 +250,7 @@ pub fn jacobian(
     let n = x.len();
     Ok(match method {
         Method::Symbolic => Estimate {
-            values: symbolic
-                .all(x)
-                .chunks(n.max(1))
-                .map(|r| r.to_vec())
-                .collect(),
+            values: rows(symbolic.all(x), n),
             errors: None,
         },
         Method::Forward => {
