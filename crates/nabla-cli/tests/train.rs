@@ -337,3 +337,45 @@ fn regression_reports_rmse() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn plot_of_the_training_curves() {
+    let dir = scratch("plot");
+    let data = digits();
+    let svg = dir.join("curves.svg");
+    let png = dir.join("curves.png");
+    for (path, format) in [(&svg, "json"), (&png, "text")] {
+        let path = path.display().to_string();
+        let out = nabla()
+            .args([
+                "train", "--data", &data, "--label", "digit", "--epochs", "4",
+            ])
+            .args(["--plot", &path, "--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains(&path), "{stdout}");
+    }
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("accuracy") && svg.contains("loss"));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    // An unknown picture format is refused before any training.
+    let jpg = dir.join("curves.jpg").display().to_string();
+    let out = nabla()
+        .args(["train", "--data", &data, "--label", "digit", "--plot", &jpg])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains(".svg or .png")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

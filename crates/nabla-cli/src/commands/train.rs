@@ -13,6 +13,7 @@ use nabla_nn::{
     Activation, BatchProgress, EpochStats, Init, ModelKind, NnError, OptimizerKind, Prediction,
     Predictions, Schedule, Targets, Task, TrainConfig, TrainObserver, TrainReport,
 };
+use nabla_plot::{ImageFormat, LineChart, Panel, Picture, PlotError};
 use serde_json::{Value, json};
 
 use crate::failure::Failure;
@@ -70,6 +71,9 @@ pub struct TrainArgs {
     /// Write the trained model here (safetensors, with its description in the metadata).
     #[arg(long, value_name = "FILE.safetensors")]
     pub save: Option<PathBuf>,
+    /// Draw the loss and the accuracy (or RMSE) per epoch into this picture.
+    #[arg(long, value_name = "FILE.png|FILE.svg")]
+    pub plot: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -168,6 +172,14 @@ impl Metric {
         }
     }
 
+    /// The name on a chart's axis.
+    fn label(self) -> &'static str {
+        match self.0 {
+            ModelKind::Classification => "accuracy",
+            ModelKind::Regression => "RMSE",
+        }
+    }
+
     /// Accuracy as a percentage, RMSE in the target's units.
     fn text(self, value: f32) -> String {
         match self.0 {
@@ -259,6 +271,10 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
     if args.epochs == 0 {
         return Err(Failure::usage("error: --epochs must be at least 1"));
     }
+    // A picture format that cannot be written is found before the training, not after it.
+    if let Some(path) = &args.plot {
+        ImageFormat::from_path(path).map_err(plot_failure)?;
+    }
     let start = Instant::now();
     let config = args.config();
     let table = nabla_nn::load_csv(&config.data, Some(&config.label)).map_err(failure)?;
@@ -287,6 +303,11 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
     let report = report.map_err(failure)?;
     if let Some(path) = &args.save {
         nabla_nn::save_model(&report.model, path).map_err(failure)?;
+    }
+    if let Some(path) = &args.plot {
+        training_chart(&table.source, &report, metric)
+            .save(path)
+            .map_err(plot_failure)?;
     }
     let seconds = start.elapsed().as_secs_f64();
     match args.format {
@@ -324,6 +345,7 @@ fn train_json(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f
     o["test_rows"] = json!(report.test_rows);
     o["layer_sizes"] = json!(report.model.description.layer_sizes);
     o["model"] = json!(args.save.as_ref().map(|p| p.display().to_string()));
+    o["plot"] = json!(args.plot.as_ref().map(|p| p.display().to_string()));
     o["history"] = Value::Array(history);
     o["confusion"] = json!(report.confusion);
     o
@@ -360,7 +382,48 @@ fn train_text(args: &TrainArgs, report: &TrainReport, metric: Metric, seconds: f
     if let Some(path) = &args.save {
         text += &format!("model saved to {}\n", path.display());
     }
+    if let Some(path) = &args.plot {
+        text += &format!("training curves drawn in {}\n", path.display());
+    }
     text
+}
+
+/// Loss per epoch above (log scale), the accuracy or RMSE on the training and test rows below.
+fn training_chart(source: &Path, report: &TrainReport, metric: Metric) -> LineChart {
+    let curve = |value: &dyn Fn(&EpochStats) -> Option<f32>| -> Vec<(f64, f64)> {
+        report
+            .history
+            .iter()
+            .map(|s| (s.epoch as f64, value(s).map_or(f64::NAN, f64::from)))
+            .collect()
+    };
+    let loss = Panel::new("loss")
+        .log_y()
+        .series("train", curve(&|s| Some(s.loss)));
+    let mut scores = Panel::new(metric.label()).series("train", curve(&|s| Some(s.train_metric)));
+    if report.test_rows > 0 {
+        scores = scores.series("test", curve(&|s| s.test_metric));
+    }
+    // Accuracy on its whole range; an RMSE on a log scale, where the late epochs still show.
+    scores = match metric.0 {
+        ModelKind::Classification => scores.y_range(0.0..=1.0),
+        ModelKind::Regression => scores.log_y(),
+    };
+    let name = source.file_name().unwrap_or(source.as_os_str());
+    LineChart::new(format!("Training on {}", name.to_string_lossy()))
+        .x_label("epoch")
+        .panel(loss)
+        .panel(scores)
+}
+
+/// A path the picture cannot be written to is the user's to fix (2); a chart that cannot be drawn
+/// failed (1).
+fn plot_failure(e: PlotError) -> Failure {
+    let message = format!("error: --plot: {e}");
+    match e {
+        PlotError::UnsupportedFormat { .. } | PlotError::Io { .. } => Failure::usage(message),
+        _ => Failure::failed(message),
+    }
 }
 
 pub fn predict(args: PredictArgs) -> Result<(), Failure> {
