@@ -6,6 +6,7 @@
 mod commands;
 mod failure;
 mod input;
+mod objective;
 mod output;
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ Examples:
   nabla eval \"sin(x)*y\" x=1 y=2
   nabla expand \"(x + 1)^3\"
   echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
+  nabla minimize \"(1-x)^2 + 100*(y-x^2)^2\" --from x=-1.2,y=1            # bfgs to (1, 1)
+  nabla minimize \"x^2 + 3*x*y + 5*y^2 + x\" --from x=3,y=3 --method adam --lr 0.05
 
 Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.";
 
@@ -49,6 +52,7 @@ enum Command {
     Expand(commands::symbolic::RewriteArgs),
     Batch(commands::batch::BatchArgs),
     Check(commands::check::CheckArgs),
+    Minimize(commands::minimize::MinimizeArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Command::Expand(a) => commands::symbolic::rewrite(a, nabla::expand::expand),
         Command::Batch(a) => commands::batch::run(a),
         Command::Check(a) => commands::check::run(a),
+        Command::Minimize(a) => commands::minimize::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

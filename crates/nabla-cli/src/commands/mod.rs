@@ -2,5 +2,6 @@
 
 pub mod batch;
 pub mod check;
+pub mod minimize;
 pub mod numeric;
 pub mod symbolic;
