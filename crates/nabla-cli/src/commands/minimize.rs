@@ -294,12 +294,13 @@ impl Trace {
         if self.error.is_some() {
             return;
         }
+        // `{:?}`: the shortest text that reads back as the same float, in exponent form when small.
         let mut line = format!(
-            "{},{},{},{}",
+            "{},{:?},{:?},{}",
             it.iteration, it.value, it.gradient_norm, it.evaluations.function
         );
         for v in &it.x {
-            line.push_str(&format!(",{v}"));
+            line.push_str(&format!(",{v:?}"));
         }
         if let Err(e) = writeln!(self.file, "{line}") {
             self.error = Some(e);
