@@ -11,8 +11,10 @@ How to run (from the repository root; the venv lives outside the repository):
 
 JAX figures are in-process, after compilation, best of several repeats of a timed batch, float64
 (`jax_enable_x64`), on CPU, with `block_until_ready`. The nabla figures come from
-`cargo run --release -p nabla-autodiff --example rosenbrock_timing`, which times the same way
-and prints the same table format.
+`cargo run --release -p nabla-autodiff --example rosenbrock_timing` (reverse mode on a tape) and
+`cargo run --release -p nabla --example rosenbrock_compiled` (the symbolic gradient, by reverse
+accumulation, compiled to a register program), which time the same way and print the same kind of
+table.
 """
 
 import argparse
@@ -70,11 +72,13 @@ def main():
     if not args.no_rust:
         print(flush=True)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        subprocess.run(
-            ["cargo", "run", "--quiet", "--release", "-p", "nabla-autodiff", "--example", "rosenbrock_timing"],
-            cwd=root,
-            check=True,
-        )
+        for package, example in (("nabla-autodiff", "rosenbrock_timing"), ("nabla", "rosenbrock_compiled")):
+            subprocess.run(
+                ["cargo", "run", "--quiet", "--release", "-p", package, "--example", example],
+                cwd=root,
+                check=True,
+            )
+            print(flush=True)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ fn powi_shifted<T: Real>(x: T, n: i32, k: i64) -> T {
 
 impl Elementary {
     /// f(x).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn eval<T: Real>(self, x: T) -> T {
         match self {
             Self::Neg => -x,
@@ -80,7 +80,7 @@ impl Elementary {
 
     /// f'(x), given `fx = f(x)` so that functions whose derivative is expressed through their
     /// own value do not recompute it.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn d1<T: Real>(self, x: T, fx: T) -> T {
         let one = T::one();
         match self {
@@ -112,7 +112,7 @@ impl Elementary {
     }
 
     /// f''(x), given `fx = f(x)` and `d1 = f'(x)`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn d2<T: Real>(self, x: T, fx: T, d1: T) -> T {
         let two = T::from_f64(2.0);
         match self {
@@ -157,7 +157,7 @@ pub(crate) enum Binary {
 
 impl Binary {
     /// f(a, b).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn eval<T: Real>(self, a: T, b: T) -> T {
         match self {
             Self::Add => a + b,
@@ -170,7 +170,7 @@ impl Binary {
     }
 
     /// (∂f/∂a, ∂f/∂b), given `fx = f(a, b)`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn d1<T: Real>(self, a: T, b: T, fx: T) -> (T, T) {
         let one = T::one();
         match self {
@@ -190,7 +190,7 @@ impl Binary {
     }
 
     /// (∂²f/∂a², ∂²f/∂a∂b, ∂²f/∂b²), given `fx = f(a, b)`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn d2<T: Real>(self, a: T, b: T, fx: T) -> (T, T, T) {
         let zero = T::zero();
         let one = T::one();

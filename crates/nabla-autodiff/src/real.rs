@@ -59,8 +59,11 @@ pub trait Real:
         Self::from_f64(1.0)
     }
 
+    /// Sine.
     fn sin(self) -> Self;
+    /// Cosine.
     fn cos(self) -> Self;
+    /// Tangent.
     fn tan(self) -> Self;
     /// Cotangent, `1 / tan(x)`.
     fn cot(self) -> Self;
@@ -68,18 +71,29 @@ pub trait Real:
     fn sec(self) -> Self;
     /// Cosecant, `1 / sin(x)`.
     fn csc(self) -> Self;
+    /// Arcsine (NaN outside [-1, 1]).
     fn asin(self) -> Self;
+    /// Arccosine (NaN outside [-1, 1]).
     fn acos(self) -> Self;
+    /// Arctangent.
     fn atan(self) -> Self;
+    /// Hyperbolic sine.
     fn sinh(self) -> Self;
+    /// Hyperbolic cosine.
     fn cosh(self) -> Self;
+    /// Hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// Inverse hyperbolic sine.
     fn asinh(self) -> Self;
+    /// Inverse hyperbolic cosine (NaN below 1).
     fn acosh(self) -> Self;
+    /// Inverse hyperbolic tangent (NaN outside [-1, 1]).
     fn atanh(self) -> Self;
+    /// Exponential.
     fn exp(self) -> Self;
-    /// Natural logarithm.
+    /// Natural logarithm (NaN below 0, `-inf` at 0).
     fn ln(self) -> Self;
+    /// Square root (NaN below 0).
     fn sqrt(self) -> Self;
     /// Absolute value; its derivative is [`signum`](Real::signum) (0 at 0).
     fn abs(self) -> Self;

@@ -55,15 +55,8 @@ enum Command {
     Minimize(commands::minimize::MinimizeArgs),
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { failure::USAGE } else { 0 });
-        }
-    };
-    let result = match cli.command {
+fn run(command: Command) -> Result<(), failure::Failure> {
+    match command {
         Command::Partials(a) => commands::symbolic::partials(a),
         Command::Diff(a) => commands::symbolic::diff(a),
         Command::Grad(a) => commands::symbolic::grad(a),
@@ -75,7 +68,27 @@ fn main() -> ExitCode {
         Command::Batch(a) => commands::batch::run(a),
         Command::Check(a) => commands::check::run(a),
         Command::Minimize(a) => commands::minimize::run(a),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { failure::USAGE } else { 0 });
+        }
     };
+    // An expression that grows past the store's limit unwinds with `TooLarge`: report it as a
+    // failed evaluation, without the panic message a bug would print.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !info.payload().is::<nabla::store::TooLarge>() {
+            default_hook(info);
+        }
+    }));
+    let result = nabla::store::catch_too_large(|| run(cli.command))
+        .unwrap_or_else(|too_large| Err(failure::Failure::failed(format!("error: {too_large}"))));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

@@ -10,7 +10,7 @@
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
-use crate::calculus::gradient;
+use crate::calculus::adjoint_gradient;
 use crate::eval::MissingBinding;
 use crate::number::{Number, Rational};
 use crate::store::{Func, Id, Node, Store, Symbol};
@@ -164,7 +164,7 @@ impl Program {
         vars: &[Symbol],
     ) -> Result<Program, MissingBinding> {
         let mut roots = vec![f];
-        roots.extend(gradient(store, f, vars));
+        roots.extend(adjoint_gradient(store, f, vars));
         Program::compile(store, &roots, vars)
     }
 
@@ -174,7 +174,7 @@ impl Program {
         f: Id,
         vars: &[Symbol],
     ) -> Result<Program, MissingBinding> {
-        let grad = gradient(store, f, vars);
+        let grad = adjoint_gradient(store, f, vars);
         let mut roots = vec![f];
         roots.extend(&grad);
         for (i, &g) in grad.iter().enumerate() {
@@ -289,26 +289,29 @@ impl<T: Real> Evaluator<'_, T> {
     pub fn eval(&mut self, x: &[T], out: &mut [T]) {
         assert_eq!(x.len(), self.program.inputs, "one value per input");
         assert_eq!(out.len(), self.program.outputs.len(), "one slot per output");
-        self.regs.clear();
-        for op in &self.program.ops {
-            let r = &self.regs;
-            let v = match *op {
+        let ops = &self.program.ops;
+        self.regs.resize(ops.len(), T::zero());
+        let r = &mut self.regs[..];
+        for (i, op) in ops.iter().enumerate() {
+            // Operands always name earlier registers (the compiler emits children first), so
+            // `get` never fails; it keeps the loop free of panicking bounds checks' code paths.
+            let at = |k: u32| r.get(k as usize).copied().unwrap_or_else(T::zero);
+            r[i] = match *op {
                 Op::Const(c) => T::from_f64(c),
-                Op::Input(i) => x[i as usize],
-                Op::Add(a, b) => r[a as usize] + r[b as usize],
-                Op::Mul(a, b) => r[a as usize] * r[b as usize],
-                Op::Neg(a) => -r[a as usize],
-                Op::Recip(a) => T::one() / r[a as usize],
-                Op::Sqrt(a) => r[a as usize].sqrt(),
-                Op::Powi(a, n) => r[a as usize].powi(n),
-                Op::Powf(a, b) => r[a as usize].powf(r[b as usize]),
-                Op::Atan2(a, b) => r[a as usize].atan2(r[b as usize]),
-                Op::Call(f, a) => call(f, r[a as usize]),
+                Op::Input(k) => x[k as usize],
+                Op::Add(a, b) => at(a) + at(b),
+                Op::Mul(a, b) => at(a) * at(b),
+                Op::Neg(a) => -at(a),
+                Op::Recip(a) => T::one() / at(a),
+                Op::Sqrt(a) => at(a).sqrt(),
+                Op::Powi(a, n) => at(a).powi(n),
+                Op::Powf(a, b) => at(a).powf(at(b)),
+                Op::Atan2(a, b) => at(a).atan2(at(b)),
+                Op::Call(f, a) => call(f, at(a)),
             };
-            self.regs.push(v);
         }
-        for (o, &r) in out.iter_mut().zip(&self.program.outputs) {
-            *o = self.regs[r as usize];
+        for (o, &k) in out.iter_mut().zip(&self.program.outputs) {
+            *o = r[k as usize];
         }
     }
 }

@@ -154,7 +154,7 @@ impl Store {
     }
 
     /// `f'(a)` for a one-argument function, where `fa` is the node `f(a)`.
-    fn derivative_of_function(&mut self, f: Func, a: Id, fa: Id) -> Id {
+    pub(crate) fn derivative_of_function(&mut self, f: Func, a: Id, fa: Id) -> Id {
         let one = self.int(1);
         let two = self.int(2);
         let minus_half = self.number(Number::Exact(crate::number::Rational::new(-1, 2)));

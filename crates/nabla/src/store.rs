@@ -113,6 +113,39 @@ pub enum Node {
     Call(Func, Box<[Id]>),
 }
 
+/// Most node slots plus child ids a store holds (a few GB). Past it, building an expression unwinds
+/// with a [`TooLarge`] payload, which callers catch and report instead of exhausting memory, since
+/// some results are inherently huge (the derivative of a chain nested 100,000 deep is a product
+/// of 100,000 factors at every level).
+pub const STORE_LIMIT: usize = 200_000_000;
+
+/// The panic payload raised when a store would grow past [`STORE_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the expression grew too large (more than {STORE_LIMIT} nodes and operands)"
+        )
+    }
+}
+
+/// Runs `work`, turning a [`TooLarge`] unwind into an error; any other panic continues.
+///
+/// ```
+/// use nabla::store::{catch_too_large, TooLarge};
+/// assert_eq!(catch_too_large(|| 2 + 2), Ok(4));
+/// ```
+pub fn catch_too_large<R>(work: impl FnOnce() -> R) -> Result<R, TooLarge> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(r) => Ok(r),
+        Err(payload) if payload.is::<TooLarge>() => Err(TooLarge),
+        Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
 fn symbol_bit(s: Symbol) -> u64 {
     1 << (s.0 % 64)
 }
@@ -138,6 +171,8 @@ pub struct Store {
     table: HashTable<Id>,
     symbol_names: Vec<Box<str>>,
     symbol_ids: FxHashMap<Box<str>, Symbol>,
+    /// Node slots plus child ids stored so far, held under [`STORE_LIMIT`].
+    size: usize,
     /// Derivatives already taken, by (expression, variable); see [`crate::diff`].
     pub(crate) derivatives: FxHashMap<(Id, Symbol), Id>,
 }
@@ -191,6 +226,13 @@ impl Store {
             Node::Pow(b, e) => self.symbol_masks[b.index()] | self.symbol_masks[e.index()],
             Node::Number(_) | Node::Constant(_) => 0,
         };
+        self.size += 1 + match &node {
+            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => c.len(),
+            _ => 2,
+        };
+        if self.size > STORE_LIMIT {
+            std::panic::panic_any(TooLarge);
+        }
         self.symbol_masks.push(mask);
         self.nodes.push(node);
         self.hashes.push(hash);

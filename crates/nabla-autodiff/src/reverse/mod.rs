@@ -1,16 +1,30 @@
 //! Reverse mode: a tape records one evaluation, a backward sweep gives the whole gradient.
 //!
-//! [`Var`] operations append nodes to a thread-local tape ([`tape`] explains why); a
-//! [`Recording`] owns the finished tape and can be replayed at new points. The drivers here
-//! cover the usual jobs: gradient, vector-Jacobian product, Jacobian, and (recording with
-//! [`Dual`] as the tape scalar, i.e. forward-over-reverse) Hessian-vector products and Hessians.
+//! [`Var`] operations append nodes to a thread-local tape; a [`Recording`] owns the finished
+//! tape and can be replayed at new points. The drivers here cover the usual jobs: gradient,
+//! vector-Jacobian product, Jacobian, and (recording with [`Dual`] as the tape scalar, i.e.
+//! forward-over-reverse) Hessian-vector products and Hessians.
+//!
+//! # Why a thread-local tape
+//!
+//! `Var` arithmetic (`a + b`, `a.sin()`) has no argument through which to pass a tape, so either
+//! every `Var` carries a reference to its tape or the tape is reached through a thread-local.
+//! A reference brings a lifetime, `Var<'t>`, and a function written once as
+//! `fn f<T: Real>(x: &[T]) -> T` can then not be passed by name to a driver that needs
+//! `for<'t> Fn(&[Var<'t>]) -> Var<'t>` (a generic `fn` item is instantiated at one type, not at
+//! every lifetime). With a thread-local, `Var` is a plain `Copy` value of 16 bytes (for `f64`)
+//! and `gradient_reverse(f, &x)` just works. The cost is paid in checks instead of types: each
+//! `Var` carries the id of the recording that made it, and an operation on a `Var` whose
+//! recording is not the active one on this thread panics with a clear message instead of
+//! silently indexing the wrong tape. Recordings nest: starting one stashes the active tape and
+//! finishing it restores it.
 
 mod recording;
-pub mod tape;
+mod tape;
 mod var;
 
 pub use recording::Recording;
-pub use tape::TapeScalar;
+pub use tape::{TapeScalar, free_recycled_buffers};
 pub use var::Var;
 
 use crate::error::{Error, check_len};
@@ -158,7 +172,15 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        // A fixed seed: the finite-difference comparisons are statistical (their error estimates
+        // hold for all but about 1 in 10⁴ random functions, see
+        // `finite_diff::tests::error_estimates_bound_true_errors_on_random_functions`), and CI
+        // must not flake.
+        #![proptest_config(ProptestConfig {
+            cases: 64,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_127),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn reverse_equals_forward_equals_finite_differences(e in expr(N), x in point(N)) {

@@ -2,7 +2,7 @@
 //! number of times.
 
 use super::Var;
-use super::tape::{Node, Op, Session, TapeData, TapeScalar, recycle};
+use super::tape::{Kind, Node, Session, TapeData, TapeScalar, recycle};
 use crate::Real;
 use crate::error::{Error, check_len};
 
@@ -10,7 +10,8 @@ use crate::error::{Error, check_len};
 ///
 /// [`replay`](Recording::replay) re-runs the recorded operation list on new inputs (recomputing
 /// every value and local partial) and the pullbacks sweep it backwards, so a gradient at a new
-/// point costs no re-recording, no allocation and no call of the original closure.
+/// point costs no re-recording and no call of the original closure (and, with
+/// [`gradient_into`](Recording::gradient_into), no allocation).
 ///
 /// **Control flow is frozen at recording time**: branches (`if x < 0.0`), loop counts and
 /// `max`-style selections taken while recording are replayed as they were, whatever the new
@@ -31,12 +32,13 @@ use crate::error::{Error, check_len};
 /// ```
 #[derive(Clone, Debug)]
 pub struct Recording<S: TapeScalar = f64> {
-    ops: Vec<Op<S>>,
+    kinds: Vec<Kind>,
+    consts: Vec<S>,
     nodes: Vec<Node<S>>,
     /// Node values at the current point; filled by the first replay.
     values: Vec<S>,
     adjoints: Vec<S>,
-    /// Inputs are nodes `1..=n_inputs` (node 0 is the sink).
+    /// Inputs are nodes `1..=n_inputs` (node 0 is reserved).
     n_inputs: usize,
     outputs: Vec<u32>,
     output_values: Vec<S>,
@@ -46,7 +48,8 @@ impl<S: TapeScalar> Drop for Recording<S> {
     fn drop(&mut self) {
         recycle(TapeData {
             id: 0,
-            ops: std::mem::take(&mut self.ops),
+            kinds: std::mem::take(&mut self.kinds),
+            consts: std::mem::take(&mut self.consts),
             nodes: std::mem::take(&mut self.nodes),
             values: std::mem::take(&mut self.values),
             adjoints: std::mem::take(&mut self.adjoints),
@@ -68,21 +71,20 @@ impl<S: TapeScalar> Recording<S> {
         let data = session.finish();
         let len = data.nodes.len();
         let TapeData {
-            ops,
+            kinds,
+            consts,
             nodes,
             values,
             mut adjoints,
             ..
         } = data;
         // Holds by construction (a parent is an earlier node of the same recording, checked by
-        // recording id); verified because the sweeps index without bounds checks.
-        assert!(
-            parents_precede(&nodes),
-            "corrupt tape: a parent follows its node"
-        );
+        // recording id); verified because replay and sweep index without bounds checks.
+        assert!(well_formed(&kinds, &consts, &nodes), "corrupt tape");
         adjoints.resize(len, S::zero());
         Self {
-            ops,
+            kinds,
+            consts,
             nodes,
             values,
             adjoints,
@@ -110,7 +112,7 @@ impl<S: TapeScalar> Recording<S> {
         self.outputs.len()
     }
 
-    /// Number of tape nodes (inputs and operations, plus the sink node).
+    /// Number of tape nodes (inputs and operations, plus one reserved node).
     pub fn num_nodes(&self) -> usize {
         self.nodes.len()
     }
@@ -135,7 +137,8 @@ impl<S: TapeScalar> Recording<S> {
         self.values.resize(len, S::zero());
         self.values[1..=self.n_inputs].copy_from_slice(x);
         replay_ops(
-            &self.ops,
+            &self.kinds,
+            &self.consts,
             &mut self.nodes,
             &mut self.values,
             self.n_inputs + 1,
@@ -222,13 +225,21 @@ impl<S: TapeScalar> Recording<S> {
 /// Most nodes consume the node just before them; that value is taken from a register rather
 /// than reloaded, which keeps a store-to-load forwarding delay off the dependency chain.
 #[inline(never)]
-fn replay_ops<S: Real>(ops: &[Op<S>], nodes: &mut [Node<S>], values: &mut [S], first: usize) {
+fn replay_ops<S: Real>(
+    kinds: &[Kind],
+    consts: &[S],
+    nodes: &mut [Node<S>],
+    values: &mut [S],
+    first: usize,
+) {
     let len = nodes.len();
-    assert!(ops.len() == len && values.len() == len && first >= 1);
+    assert!(kinds.len() == len && values.len() == len && first >= 1);
+    // Nodes before `first` are inputs (and node 0): they have no constants.
+    let mut next_const = 0;
     let mut previous = values[first - 1];
     for i in first..len {
-        // SAFETY: i < len = nodes.len() = ops.len() = values.len(), and parents are <= i
-        // (checked once by `parents_precede`).
+        // SAFETY: i < len = nodes.len() = kinds.len() = values.len(); parents are <= i and
+        // `consts` holds one entry per node whose kind has a constant (`well_formed`).
         unsafe {
             let node = nodes.get_unchecked_mut(i);
             let [a, b] = node.parents.map(|p| p as usize);
@@ -239,7 +250,12 @@ fn replay_ops<S: Real>(ops: &[Op<S>], nodes: &mut [Node<S>], values: &mut [S], f
                     *values.get_unchecked(p)
                 }
             };
-            let (v, da, db) = ops.get_unchecked(i).eval(load(a), load(b));
+            let c = || {
+                let c = *consts.get_unchecked(next_const);
+                next_const += 1;
+                c
+            };
+            let (v, da, db) = kinds.get_unchecked(i).eval(load(a), load(b), c);
             *values.get_unchecked_mut(i) = v;
             node.partials = [da, db];
             previous = v;
@@ -257,7 +273,7 @@ pub(crate) fn sweep<S: Real>(nodes: &[Node<S>], adjoints: &mut [S], first: usize
     // The pending contribution to the adjoint of node `i`.
     let mut carry = S::zero();
     for i in (first..nodes.len()).rev() {
-        // SAFETY: i < nodes.len() = adjoints.len(), and parents are <= i (`parents_precede`).
+        // SAFETY: i < nodes.len() = adjoints.len(), and parents are <= i (`well_formed`).
         unsafe {
             let g = *adjoints.get_unchecked(i) + carry;
             carry = S::zero();
@@ -280,11 +296,14 @@ pub(crate) fn sweep<S: Real>(nodes: &[Node<S>], adjoints: &mut [S], first: usize
     adjoints[first - 1] += carry;
 }
 
-/// The invariant that makes the unchecked indexing of `replay_ops` and `sweep` sound: every
-/// parent index is at most its node's own index.
-fn parents_precede<S>(nodes: &[Node<S>]) -> bool {
-    nodes
-        .iter()
-        .enumerate()
-        .all(|(i, n)| n.parents.iter().all(|&p| p as usize <= i))
+/// The invariants that make the unchecked indexing of `replay_ops` and `sweep` sound: every
+/// parent index is at most its node's own index, and there is one constant per node whose kind
+/// has one.
+fn well_formed<S>(kinds: &[Kind], consts: &[S], nodes: &[Node<S>]) -> bool {
+    kinds.len() == nodes.len()
+        && kinds.iter().filter(|k| k.has_const()).count() == consts.len()
+        && nodes
+            .iter()
+            .enumerate()
+            .all(|(i, n)| n.parents.iter().all(|&p| p as usize <= i))
 }

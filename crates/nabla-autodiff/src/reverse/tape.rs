@@ -2,19 +2,7 @@
 //! local partial derivatives, plus the per-thread recording session that [`Var`](super::Var)
 //! operations append to.
 //!
-//! # Why a thread-local tape
-//!
-//! `Var` arithmetic (`a + b`, `a.sin()`) has no argument through which to pass a tape, so either
-//! every `Var` carries a reference to its tape or the tape is reached through a thread-local.
-//! A reference brings a lifetime, `Var<'t>`, and a function written once as
-//! `fn f<T: Real>(x: &[T]) -> T` can then not be passed by name to a driver that needs
-//! `for<'t> Fn(&[Var<'t>]) -> Var<'t>` (a generic `fn` item is instantiated at one type, not at
-//! every lifetime). With a thread-local, `Var` is a plain `Copy` value of 16 bytes (for `f64`)
-//! and `gradient_reverse(f, &x)` just works. The cost is paid in checks instead of types: each
-//! `Var` carries the id of the recording that made it, and an operation on a `Var` whose
-//! recording is not the active one on this thread panics with a clear message instead of
-//! silently indexing the wrong tape. Recordings nest: starting one stashes the active tape and
-//! finishing it restores it.
+//! Why the tape is thread-local is explained in the [parent module](super).
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -31,9 +19,10 @@ macro_rules! kinds {
         /// that replay dispatches through a single jump table.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub(crate) enum Kind {
-            /// An independent variable; its value comes from the input vector.
+            /// An independent variable, whose value comes from the input vector (also the
+            /// reserved node 0, which is never evaluated).
             Input,
-            /// A fixed value `c` (a constant output, or the reserved node 0).
+            /// A fixed value `c`: a constant output.
             Const,
             /// `parent^n`, the exponent `n` kept in `c`.
             Powi,
@@ -64,31 +53,41 @@ macro_rules! kinds {
             }
         }
 
-        impl<S: Real> Op<S> {
-            /// `(value, ∂/∂parent0, ∂/∂parent1)` from the parents' values `a`, `b`; the single
-            /// formula used both while recording and when replaying.
+        impl Kind {
+            /// Whether the node keeps a constant operand (in [`TapeData::consts`]).
             #[inline(always)]
-            pub(crate) fn eval(self, a: S, b: S) -> (S, S, S) {
-                let (zero, c) = (S::zero(), self.c);
+            pub(crate) fn has_const(self) -> bool {
+                matches!(self, Self::Const | Self::Powi $(| Self::$rc | Self::$lc)*)
+            }
+
+            /// `(value, ∂/∂parent0, ∂/∂parent1)` from the parents' values `a`, `b` and, for
+            /// the kinds that have one, the constant operand `c()`; the single formula used
+            /// both while recording and when replaying.
+            #[inline]
+            pub(crate) fn eval<S: Real>(self, a: S, b: S, c: impl FnOnce() -> S) -> (S, S, S) {
+                let zero = S::zero();
                 let unary = |e: Elementary| {
                     let v = e.eval(a);
                     (v, e.d1(a, v), zero)
                 };
-                match self.kind {
-                    Kind::Input | Kind::Const => (c, zero, zero),
-                    Kind::Powi => unary(Elementary::Powi(c.value() as i32)),
-                    $(Kind::$u => unary(Elementary::$u),)*
+                match self {
+                    Self::Input => (a, zero, zero),
+                    Self::Const => (c(), zero, zero),
+                    Self::Powi => unary(Elementary::Powi(c().value() as i32)),
+                    $(Self::$u => unary(Elementary::$u),)*
                     $(
-                        Kind::$b => {
+                        Self::$b => {
                             let v = Binary::$b.eval(a, b);
                             let (da, db) = Binary::$b.d1(a, b, v);
                             (v, da, db)
                         }
-                        Kind::$rc => {
+                        Self::$rc => {
+                            let c = c();
                             let v = Binary::$b.eval(a, c);
                             (v, Binary::$b.d1(a, c, v).0, zero)
                         }
-                        Kind::$lc => {
+                        Self::$lc => {
+                            let c = c();
                             let v = Binary::$b.eval(c, a);
                             (v, Binary::$b.d1(c, a, v).1, zero)
                         }
@@ -118,14 +117,7 @@ kinds! {
     }
 }
 
-/// The replay half of a node: what to recompute on new inputs.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Op<S> {
-    pub(crate) kind: Kind,
-    pub(crate) c: S,
-}
-
-/// The sweep half of a node: parents and the local partials ∂node/∂parent.
+/// What the reverse sweep needs of a node: its parents and the local partials ∂node/∂parent.
 ///
 /// A node with fewer than two parents points the spare ones at itself with partial 0: its own
 /// adjoint is never read again once the sweep has passed it, so the sweep needs no branch on
@@ -137,12 +129,20 @@ pub(crate) struct Node<S> {
     pub(crate) partials: [S; 2],
 }
 
-/// The operations of one recording; node 0 is reserved (index 0 marks "no parent").
+/// The operations of one recording, as parallel arrays indexed by node; node 0 is reserved
+/// (index 0 marks "no parent").
+///
+/// Kinds are one byte and constants live in their own array, read in order by the replay, so
+/// that a large tape moves as few bytes as possible: replay and sweep are memory-bound beyond
+/// the caches.
 #[derive(Debug)]
 pub struct TapeData<S> {
     /// Id of the recording (0: none active).
     pub(crate) id: u32,
-    pub(crate) ops: Vec<Op<S>>,
+    pub(crate) kinds: Vec<Kind>,
+    /// The constant operands of the nodes whose kind [`has_const`](Kind::has_const), in node
+    /// order.
+    pub(crate) consts: Vec<S>,
     pub(crate) nodes: Vec<Node<S>>,
     /// Value and adjoint buffers of a [`Recording`](super::Recording), unused while recording
     /// but recycled with the tape.
@@ -154,34 +154,42 @@ impl<S: Real> TapeData<S> {
     const fn empty() -> Self {
         Self {
             id: 0,
-            ops: Vec::new(),
+            kinds: Vec::new(),
+            consts: Vec::new(),
             nodes: Vec::new(),
             values: Vec::new(),
             adjoints: Vec::new(),
         }
     }
 
-    /// Clears the tape for recording `id` and reserves node 0.
-    fn start(&mut self, id: u32) {
-        self.id = id;
-        self.ops.clear();
+    /// Empties all buffers, keeping their capacity.
+    pub(crate) fn clear(&mut self) {
+        self.kinds.clear();
+        self.consts.clear();
         self.nodes.clear();
-        let sink = Op {
-            kind: Kind::Const,
-            c: S::zero(),
-        };
-        self.push(sink, [0, 0], [S::zero(), S::zero()]);
+        self.values.clear();
+        self.adjoints.clear();
     }
 
-    /// Appends a node and returns its index. Parent 0 means "no parent": it is replaced by the
-    /// node itself (see [`Node`]).
+    /// Clears the tape for recording `id` and reserves node 0.
+    fn start(&mut self, id: u32) {
+        self.clear();
+        self.id = id;
+        self.push(Kind::Input, S::zero(), [0, 0], [S::zero(), S::zero()]);
+    }
+
+    /// Appends a node and returns its index; `c` is kept only if the kind has a constant.
+    /// Parent 0 means "no parent": it is replaced by the node itself (see [`Node`]).
     #[inline(always)]
-    pub(crate) fn push(&mut self, op: Op<S>, parents: [u32; 2], partials: [S; 2]) -> u32 {
+    pub(crate) fn push(&mut self, kind: Kind, c: S, parents: [u32; 2], partials: [S; 2]) -> u32 {
         let Ok(index) = u32::try_from(self.nodes.len()) else {
             panic!("a reverse-mode tape cannot hold more than 2^32 nodes");
         };
         let parents = parents.map(|p| if p == 0 { index } else { p });
-        self.ops.push(op);
+        self.kinds.push(kind);
+        if kind.has_const() {
+            self.consts.push(c);
+        }
         self.nodes.push(Node { parents, partials });
         index
     }
@@ -229,25 +237,24 @@ macro_rules! tape_scalar {
 
 tape_scalar!(f64, crate::Dual<f64>);
 
-/// Runs `f` on this thread's active tape for scalar `S`, or returns `None` if no recording is
-/// active.
+/// This thread's active tape for scalar `S`, if a recording is active.
+///
+/// # Safety
+///
+/// The caller must not keep the reference beyond the current `Var` operation, nor create a
+/// second one while it is alive, nor call user code while holding it.
 #[inline(always)]
-pub(crate) fn with_tape<S: TapeScalar, R>(f: impl FnOnce(&mut TapeData<S>) -> R) -> Option<R> {
+pub(crate) unsafe fn active_tape<'a, S: TapeScalar>() -> Option<&'a mut TapeData<S>> {
     let p = S::active().with(Cell::get);
     // SAFETY: a non-null pointer was set by the live `Session` that owns the boxed `TapeData`,
-    // and is reset before that box is moved or dropped. No other reference to it exists while
-    // `f` runs: sessions hand it out only here, and every `f` is crate code that neither calls
-    // user code nor re-enters `with_tape`. The pointer is thread-local and `Var` holds no
-    // reference, so no other thread can reach it.
-    unsafe { p.as_mut() }.map(f)
+    // and is reset before that box is moved or dropped; it is thread-local and `Var` holds no
+    // reference to it, so no other thread can reach it. Uniqueness is the caller's contract.
+    unsafe { p.as_mut() }
 }
 
 /// Gives a finished recording's buffers back for reuse by the next recording on this thread.
 pub(crate) fn recycle<S: TapeScalar>(mut data: TapeData<S>) {
-    data.ops.clear();
-    data.nodes.clear();
-    data.values.clear();
-    data.adjoints.clear();
+    data.clear();
     let _ = S::spare().try_with(|spare| {
         let mut spare = spare.borrow_mut();
         if spare
@@ -259,6 +266,26 @@ pub(crate) fn recycle<S: TapeScalar>(mut data: TapeData<S>) {
     });
 }
 
+/// Frees the tape buffers this thread keeps for reuse (those of its largest finished recording,
+/// for each tape scalar type). Recording in a loop reuses them to avoid reallocating and
+/// page-faulting; call this after a large one-off recording to give the memory back.
+///
+/// ```
+/// use nabla_autodiff::{Real, gradient_reverse, reverse::free_recycled_buffers};
+///
+/// let x = vec![0.5; 100_000];
+/// let (_, g) = gradient_reverse(|x| x.iter().fold(Real::zero(), |s, &xi| s + xi * xi), &x);
+/// assert_eq!(g[0], 1.0);
+/// free_recycled_buffers();
+/// ```
+pub fn free_recycled_buffers() {
+    fn free<S: TapeScalar>() {
+        let _ = S::spare().try_with(|spare| spare.borrow_mut().take());
+    }
+    free::<f64>();
+    free::<crate::Dual<f64>>();
+}
+
 thread_local! {
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
 }
@@ -267,7 +294,7 @@ thread_local! {
 /// recording was active before, so recordings nest.
 pub(crate) struct Session<S: TapeScalar> {
     /// From `Box::into_raw`; owned by the session and only ever reached through this pointer
-    /// (here and via `with_tape`), never through a `Box` while it is active.
+    /// (here and via `active_tape`), never through a `Box` while it is active.
     data: *mut TapeData<S>,
     previous: *mut TapeData<S>,
 }
@@ -291,7 +318,7 @@ impl<S: TapeScalar> Session<S> {
     /// Runs `f` on the session's tape (which is this thread's active one).
     pub(crate) fn with<R>(&mut self, f: impl FnOnce(&mut TapeData<S>) -> R) -> R {
         // SAFETY: `data` is live until `finish`/`drop`; `&mut self` and the non-reentrancy of
-        // `with_tape` (see there) make this the only reference for the duration of `f`.
+        // `active_tape` (see there) make this the only reference for the duration of `f`.
         f(unsafe { &mut *self.data })
     }
 

@@ -1,6 +1,6 @@
 //! [`Var`]: the reverse-mode number, a value plus the index of the tape node that made it.
 
-use super::tape::{Kind, Op, Operands, TapeData, TapeScalar, with_tape};
+use super::tape::{Kind, Operands, TapeData, TapeScalar, active_tape};
 use crate::chain::{Chain, impl_real_via_chain};
 use crate::elementary::{Binary, Elementary};
 
@@ -29,14 +29,7 @@ impl<S: TapeScalar> Var<S> {
     }
 
     pub(crate) fn input(t: &mut TapeData<S>, value: S) -> Self {
-        let index = t.push(
-            Op {
-                kind: Kind::Input,
-                c: value,
-            },
-            [0, 0],
-            [S::zero(); 2],
-        );
+        let index = t.push(Kind::Input, value, [0, 0], [S::zero(); 2]);
         Self {
             value,
             index,
@@ -47,28 +40,23 @@ impl<S: TapeScalar> Var<S> {
     /// The tape node of this `Var` in recording `id`; a constant gets a `Const` node.
     pub(crate) fn node_in(self, t: &mut TapeData<S>) -> u32 {
         if self.tape == 0 {
-            t.push(
-                Op {
-                    kind: Kind::Const,
-                    c: self.value,
-                },
-                [0, 0],
-                [S::zero(); 2],
-            )
+            t.push(Kind::Const, self.value, [0, 0], [S::zero(); 2])
         } else {
             check_recording(self.tape, t.id);
             self.index
         }
     }
 
+    /// Appends the node `kind(a, b)` (constant operand `c`) to recording `tape`.
     #[inline(always)]
-    fn record(op: Op<S>, parents: [u32; 2], a: S, b: S, tape: u32) -> Self {
-        let (value, da, db) = op.eval(a, b);
-        let index = with_tape(|t: &mut TapeData<S>| {
-            check_recording(tape, t.id);
-            t.push(op, parents, [da, db])
-        })
-        .unwrap_or_else(|| misuse());
+    fn record(kind: Kind, c: S, parents: [u32; 2], a: S, b: S, tape: u32) -> Self {
+        let (value, da, db) = kind.eval(a, b, || c);
+        // SAFETY: the reference lives for this push only, which runs no user code.
+        let Some(t) = (unsafe { active_tape::<S>() }) else {
+            misuse()
+        };
+        check_recording(tape, t.id);
+        let index = t.push(kind, c, parents, [da, db]);
         Self { value, index, tape }
     }
 }
@@ -123,32 +111,30 @@ impl<S: TapeScalar> Chain for Var<S> {
             Elementary::Powi(n) => S::from_f64(n as f64),
             _ => S::zero(),
         };
-        let op = Op {
-            kind: Kind::unary(e),
+        Self::record(
+            Kind::unary(e),
             c,
-        };
-        Self::record(op, [self.index, 0], self.value, S::zero(), self.tape)
+            [self.index, 0],
+            self.value,
+            S::zero(),
+            self.tape,
+        )
     }
     #[inline(always)]
     fn binary(self, op: Binary, rhs: Self) -> Self {
+        let zero = S::zero();
         match (self.tape, rhs.tape) {
             (0, 0) => Self {
                 value: op.eval(self.value, rhs.value),
                 ..self
             },
             (a, 0) => {
-                let op = Op {
-                    kind: Kind::binary(op, Operands::ConstRhs),
-                    c: rhs.value,
-                };
-                Self::record(op, [self.index, 0], self.value, S::zero(), a)
+                let kind = Kind::binary(op, Operands::ConstRhs);
+                Self::record(kind, rhs.value, [self.index, 0], self.value, zero, a)
             }
             (0, b) => {
-                let op = Op {
-                    kind: Kind::binary(op, Operands::ConstLhs),
-                    c: self.value,
-                };
-                Self::record(op, [rhs.index, 0], rhs.value, S::zero(), b)
+                let kind = Kind::binary(op, Operands::ConstLhs);
+                Self::record(kind, self.value, [rhs.index, 0], rhs.value, zero, b)
             }
             // One parent instead of the same parent twice: half the sweep work, and no
             // read-after-write of one adjoint within a node.
@@ -157,11 +143,15 @@ impl<S: TapeScalar> Chain for Var<S> {
             }
             (a, b) => {
                 check_recording(a, b);
-                let op = Op {
-                    kind: Kind::binary(op, Operands::Both),
-                    c: S::zero(),
-                };
-                Self::record(op, [self.index, rhs.index], self.value, rhs.value, a)
+                let kind = Kind::binary(op, Operands::Both);
+                Self::record(
+                    kind,
+                    zero,
+                    [self.index, rhs.index],
+                    self.value,
+                    rhs.value,
+                    a,
+                )
             }
         }
     }

@@ -44,14 +44,21 @@ pub fn run(_args: BatchArgs) -> Result<(), Failure> {
         if store.len() > STORE_LIMIT {
             store = Store::new();
         }
-        let answer =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(&mut store, &line)))
-                .unwrap_or_else(|_| {
-                    Err(
-                        "internal error while answering this request (please report it)"
-                            .to_string(),
-                    )
-                });
+        let answer = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            answer(&mut store, &line)
+        })) {
+            Ok(answer) => answer,
+            Err(payload) => {
+                // The store may hold a half-built result; the next request starts afresh.
+                store = Store::new();
+                Err(match payload.downcast_ref::<nabla::store::TooLarge>() {
+                    Some(too_large) => too_large.to_string(),
+                    None => {
+                        "internal error while answering this request (please report it)".to_string()
+                    }
+                })
+            }
+        };
         let reply = match answer {
             Ok(result) => serde_json::json!({ "result": result }),
             Err(error) => serde_json::json!({ "error": error }),

@@ -204,6 +204,11 @@ pub fn gradient(
     })
 }
 
+/// A row-major list as rows of `width`.
+fn rows(flat: Vec<f64>, width: usize) -> Vec<Vec<f64>> {
+    flat.chunks(width.max(1)).map(|r| r.to_vec()).collect()
+}
+
 /// ∇²f at the point; `symbolic` is the problem for the Hessian entries row by row.
 pub fn hessian(
     f: &Problem,
@@ -214,11 +219,7 @@ pub fn hessian(
     let n = x.len();
     Ok(match method {
         Method::Symbolic => Estimate {
-            values: symbolic
-                .all(x)
-                .chunks(n.max(1))
-                .map(|r| r.to_vec())
-                .collect(),
+            values: rows(symbolic.all(x), n),
             errors: None,
         },
         Method::Forward => Estimate {
@@ -250,11 +251,7 @@ pub fn jacobian(
     let n = x.len();
     Ok(match method {
         Method::Symbolic => Estimate {
-            values: symbolic
-                .all(x)
-                .chunks(n.max(1))
-                .map(|r| r.to_vec())
-                .collect(),
+            values: rows(symbolic.all(x), n),
             errors: None,
         },
         Method::Forward => {

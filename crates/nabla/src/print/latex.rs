@@ -6,7 +6,7 @@ use dashu_int::ops::UnsignedAbs;
 use crate::number::{Number, Rational, format_float};
 use crate::store::{Constant, Func, Id, Node, Store};
 
-use super::order::{sorted_factors, sorted_terms};
+use super::order::sorted_factors;
 use super::{Layout, Piece};
 
 pub(crate) struct Latex;
@@ -34,17 +34,7 @@ impl Layout for Latex {
                 .into(),
             ),
             Node::Call(f, args) => call(*f, args, None, out),
-            Node::Add(terms) => {
-                for (i, t) in sorted_terms(store, terms).into_iter().enumerate() {
-                    let neg = store.has_negative_coefficient(t);
-                    match (i, neg) {
-                        (0, _) => {}
-                        (_, true) => out.push(" - ".into()),
-                        (_, false) => out.push(" + ".into()),
-                    }
-                    out.push(Piece::Node(t, neg && i > 0));
-                }
-            }
+            Node::Add(terms) => super::sum(store, terms, out),
             Node::Pow(..) | Node::Mul(_) => product(store, id, negated, out),
         }
     }

@@ -38,6 +38,20 @@ impl From<String> for Piece {
     }
 }
 
+/// A sum in print order, each term after the first joined by ` + ` or, taking over its sign, ` - `
+/// (the same in every printer).
+pub(crate) fn sum(store: &Store, terms: &[Id], out: &mut Vec<Piece>) {
+    for (i, t) in sorted_terms(store, terms).into_iter().enumerate() {
+        let neg = store.has_negative_coefficient(t);
+        match (i, neg) {
+            (0, _) => {}
+            (_, true) => out.push(" - ".into()),
+            (_, false) => out.push(" + ".into()),
+        }
+        out.push(Piece::Node(t, neg && i > 0));
+    }
+}
+
 /// How one printer lays out a node.
 pub(crate) trait Layout {
     fn layout(&self, store: &Store, id: Id, negated: bool, out: &mut Vec<Piece>);

@@ -4,7 +4,7 @@
 use crate::number::{Number, Rational};
 use crate::store::{Id, Node, Store};
 
-use super::order::{sorted_factors, sorted_terms};
+use super::order::sorted_factors;
 use super::{Layout, Piece};
 
 pub(crate) struct Text;
@@ -27,17 +27,7 @@ impl Layout for Text {
                 }
                 out.push(")".into());
             }
-            Node::Add(terms) => {
-                for (i, t) in sorted_terms(store, terms).into_iter().enumerate() {
-                    let neg = store.has_negative_coefficient(t);
-                    match (i, neg) {
-                        (0, _) => {}
-                        (_, true) => out.push(" - ".into()),
-                        (_, false) => out.push(" + ".into()),
-                    }
-                    out.push(Piece::Node(t, neg && i > 0));
-                }
-            }
+            Node::Add(terms) => super::sum(store, terms, out),
             Node::Pow(b, e) => match store.as_number(*e).and_then(Number::as_exact) {
                 Some(r) if r.is_negative() => {
                     out.push("1/".into());

@@ -1,0 +1,62 @@
+//! Times the chained Rosenbrock function compiled from its symbolic form: the value alone, and
+//! the value with the whole gradient (symbolic reverse accumulation, compiled with shared
+//! subexpressions), in the table format of `bench/jax_gradient.py`.
+//!
+//! Run: `cargo run --release -p nabla --example rosenbrock_compiled`
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use nabla::compile::Program;
+use nabla::{Store, parse};
+
+/// Best time per call in seconds over 7 batches sized to take about 20 ms each.
+fn best_time(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    f();
+    let once = start.elapsed().as_secs_f64().max(1e-9);
+    let batch = ((0.02 / once) as usize).clamp(1, 1_000_000);
+    (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..batch {
+                f();
+            }
+            start.elapsed().as_secs_f64() / batch as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    println!("nabla (compiled symbolic gradient, Rust), chained Rosenbrock");
+    println!(
+        "{:>8} {:>14} {:>16} {:>10} {:>14}",
+        "n", "value [us]", "value+grad [us]", "ratio", "compile [ms]"
+    );
+    for n in [10usize, 1_000, 100_000] {
+        let text: Vec<String> = (1..n)
+            .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
+            .collect();
+        let start = Instant::now();
+        let mut s = Store::new();
+        let f = parse(&mut s, &text.join(" + ")).expect("the generated expression parses");
+        let vars: Vec<_> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let value = Program::compile(&s, &[f], &vars).expect("every symbol is an input");
+        let with_gradient =
+            Program::value_and_gradient(&mut s, f, &vars).expect("every symbol is an input");
+        let compile_ms = start.elapsed().as_secs_f64() * 1e3;
+        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
+        let (mut out1, mut out) = (vec![0.0; 1], vec![0.0; n + 1]);
+        let mut ev1 = value.evaluator::<f64>();
+        let mut ev = with_gradient.evaluator::<f64>();
+        let tv = best_time(|| ev1.eval(black_box(&x), &mut out1));
+        let tg = best_time(|| ev.eval(black_box(&x), &mut out));
+        println!(
+            "{n:>8} {:>14.3} {:>16.3} {:>10.2} {:>14.1}",
+            tv * 1e6,
+            tg * 1e6,
+            tg / tv,
+            compile_ms
+        );
+    }
+}
