@@ -184,3 +184,26 @@ fn check_agrees_on_smooth_functions_and_fails_at_a_jump() {
 fn expressions_may_start_with_a_minus() {
     assert_eq!(stdout_of(&["diff", "-x^2", "x"]), "-2*x\n");
 }
+
+#[test]
+fn batch_answers_each_line_before_the_next_arrives() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command as Process, Stdio};
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("nabla"))
+        .arg("batch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let mut output = BufReader::new(child.stdout.take().unwrap());
+    for (expr, want) in [("x^3", "{\"result\":\"3*x**2\"}"), ("sin(x)", "{\"result\":\"cos(x)\"}")] {
+        writeln!(input, "{{\"expr\": \"{expr}\", \"wrt\": [\"x\"]}}").unwrap();
+        input.flush().unwrap();
+        let mut line = String::new();
+        output.read_line(&mut line).unwrap(); // would block forever if answers were held to the end
+        assert_eq!(line.trim_end(), want);
+    }
+    drop(input);
+    assert!(child.wait().unwrap().success());
+}

@@ -330,14 +330,13 @@ impl Store {
                 let e = self.mul(vec![a[0], exp]);
                 return self.call(Func::Exp, vec![e]);
             }
-            Node::Call(Func::Abs, a) => {
+            Node::Call(Func::Abs, a)
                 if exp_int
                     .as_ref()
                     .and_then(Number::as_exact)
-                    .is_some_and(|e| e.to_i64().is_some_and(|e| e % 2 == 0))
-                {
-                    return self.pow(a[0], exp);
-                }
+                    .is_some_and(|e| e.to_i64().is_some_and(|e| e % 2 == 0)) =>
+            {
+                return self.pow(a[0], exp);
             }
             _ => {}
         }
@@ -430,8 +429,8 @@ impl Store {
     /// ```
     pub fn call(&mut self, f: Func, args: Vec<Id>) -> Id {
         debug_assert_eq!(args.len(), f.arity());
-        if let Some(c) = self.constant_in(&args) {
-            let _ = c;
+        // A function of an infinity or NaN has no value in the reals.
+        if self.constant_in(&args).is_some() {
             return self.constant(Constant::NaN);
         }
         if let Some(id) = self.evaluate_call(f, &args) {

@@ -259,10 +259,11 @@ impl std::ops::Add for Rational {
     fn add(self, o: Rational) -> Rational {
         match (&self, &o) {
             (Rational::Small(a, b), Rational::Small(c, d)) => {
-                if *b == 1 && *d == 1 {
-                    if let Some(s) = a.checked_add(*c) {
-                        return Rational::Small(s, 1);
-                    }
+                if *b == 1
+                    && *d == 1
+                    && let Some(s) = a.checked_add(*c)
+                {
+                    return Rational::Small(s, 1);
                 }
                 let (a, b, c, d) = (*a as i128, *b as i128, *c as i128, *d as i128);
                 match (a.checked_mul(d), c.checked_mul(b)) {
@@ -287,10 +288,11 @@ impl std::ops::Mul for Rational {
     fn mul(self, o: Rational) -> Rational {
         match (&self, &o) {
             (Rational::Small(a, b), Rational::Small(c, d)) => {
-                if *b == 1 && *d == 1 {
-                    if let Some(p) = a.checked_mul(*c) {
-                        return Rational::Small(p, 1);
-                    }
+                if *b == 1
+                    && *d == 1
+                    && let Some(p) = a.checked_mul(*c)
+                {
+                    return Rational::Small(p, 1);
                 }
                 Self::from_i128(*a as i128 * *c as i128, *b as i128 * *d as i128)
             }

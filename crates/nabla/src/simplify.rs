@@ -70,18 +70,18 @@ fn square_of(store: &mut Store, term: Id, wanted: &[Func]) -> Option<(Func, Id, 
     for (i, &f) in factors.iter().enumerate() {
         if let Node::Pow(b, e) = store.node(f) {
             let is_two = store.as_number(*e).is_some_and(|n| *n == Number::int(2));
-            if let (true, Node::Call(func, arg)) = (is_two, store.node(*b)) {
-                if wanted.contains(func) {
-                    let (func, arg) = (*func, arg[0]);
-                    let rest: Vec<Id> = factors
-                        .iter()
-                        .enumerate()
-                        .filter(|&(j, _)| j != i)
-                        .map(|(_, &g)| g)
-                        .collect();
-                    let rest = store.mul(rest);
-                    return Some((func, arg, rest));
-                }
+            if let (true, Node::Call(func, arg)) = (is_two, store.node(*b))
+                && wanted.contains(func)
+            {
+                let (func, arg) = (*func, arg[0]);
+                let rest: Vec<Id> = factors
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, &g)| g)
+                    .collect();
+                let rest = store.mul(rest);
+                return Some((func, arg, rest));
             }
         }
     }
@@ -124,6 +124,9 @@ fn combine_squares(store: &mut Store, mut terms: Vec<Id>) -> Id {
     store.add(terms)
 }
 
+/// A term as its numerator factors and its denominator's (base, power) pairs.
+type Fraction = (Vec<Id>, Vec<(Id, i64)>);
+
 /// Writes a sum of fractions over a common denominator, with the numerator expanded.
 fn together(store: &mut Store, root: Id) -> Id {
     let Node::Add(terms) = store.node(root).clone() else {
@@ -131,7 +134,7 @@ fn together(store: &mut Store, root: Id) -> Id {
     };
     // Denominator factor base -> highest power seen.
     let mut denominators: Vec<(Id, i64)> = Vec::new();
-    let split: Vec<(Vec<Id>, Vec<(Id, i64)>)> = terms
+    let split: Vec<Fraction> = terms
         .iter()
         .map(|&t| {
             let factors: Vec<Id> = match store.node(t) {

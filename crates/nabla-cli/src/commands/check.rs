@@ -259,8 +259,8 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         for (w, rows) in &tables {
             println!("\nat {w}");
             println!(
-                "{:<14} {:>24} {:>24} {:>24} {:>24}  {}",
-                "partial", "symbolic", "forward", "reverse", "numeric", "± error"
+                "{:<14} {:>24} {:>24} {:>24} {:>24}  ± error",
+                "partial", "symbolic", "forward", "reverse", "numeric"
             );
             for r in rows {
                 let v: Vec<String> = r.values.iter().map(|&x| output::number_text(x)).collect();

@@ -161,13 +161,12 @@ fn with_shrinking_steps<T: Entries>(
             initial_step: Some(smallest * 2f64.powi(-k)),
             ..FdOptions::default()
         };
-        if let Ok(candidate) = run(&opts) {
-            if best
+        if let Ok(candidate) = run(&opts)
+            && best
                 .as_ref()
                 .map_or(true, |b| relative_error(&candidate) < relative_error(b))
-            {
-                best = Ok(candidate);
-            }
+        {
+            best = Ok(candidate);
         }
     }
     best.map_err(fd_failure)

@@ -113,12 +113,15 @@ fn parse_arg(arg: &OsString) -> Result<Parsed, Failure> {
     Ok(Parsed { store, text, root })
 }
 
+/// The point of `--at` and the results' values there.
+type Evaluated = (Vec<(Symbol, f64)>, Vec<f64>);
+
 /// Applies `--subs`, then evaluates at `--at` if given.
 fn finish(
     store: &mut Store,
     results: &mut [Id],
     common: &Common,
-) -> Result<Option<(Vec<(Symbol, f64)>, Vec<f64>)>, Failure> {
+) -> Result<Option<Evaluated>, Failure> {
     let subs = input::substitutions(store, &common.subs)?;
     if !subs.is_empty() {
         for r in results.iter_mut() {

@@ -169,10 +169,10 @@ fn power(store: &Store, b: Id, e: Exponent, out: &mut Vec<Piece>) {
         Exponent::Exact(r) => vec![number(&Number::Exact(r)).into()],
         Exponent::Node(p) => vec![Piece::Node(p, false)],
     };
-    if let Node::Call(f, args) = store.node(b) {
-        if !matches!(f, Func::Exp | Func::Abs) {
-            return call(*f, args, Some(exponent), out);
-        }
+    if let Node::Call(f, args) = store.node(b)
+        && !matches!(f, Func::Exp | Func::Abs)
+    {
+        return call(*f, args, Some(exponent), out);
     }
     let parens = match store.node(b) {
         Node::Number(Number::Exact(r)) => r.is_negative() || !r.is_integer(),

@@ -50,13 +50,12 @@ fn power(store: &Store, b: Id, e: Id, out: &mut Vec<Piece>) {
         out.extend(["sqrt(".into(), Piece::Node(b, false), ")".into()]);
         return;
     }
-    wrap(store, b, needs_parens_as_base(store, b), out);
+    wrap(b, needs_parens_as_base(store, b), out);
     out.push("**".into());
-    wrap(store, e, !is_bare_exponent(store, e), out);
+    wrap(e, !is_bare_exponent(store, e), out);
 }
 
-fn wrap(store: &Store, id: Id, parens: bool, out: &mut Vec<Piece>) {
-    let _ = store;
+fn wrap(id: Id, parens: bool, out: &mut Vec<Piece>) {
     if parens {
         out.extend(["(".into(), Piece::Node(id, false), ")".into()]);
     } else {
@@ -90,11 +89,11 @@ fn denominator_item(store: &Store, b: Id, e: &Rational, out: &mut Vec<Piece>) {
     if e.is_one() {
         let parens = matches!(store.node(b), Node::Add(_) | Node::Mul(_))
             || matches!(store.node(b), Node::Number(Number::Exact(r)) if !r.is_integer() || r.is_negative());
-        wrap(store, b, parens, out);
+        wrap(b, parens, out);
     } else if *e == Rational::new(1, 2) {
         out.extend(["sqrt(".into(), Piece::Node(b, false), ")".into()]);
     } else {
-        wrap(store, b, needs_parens_as_base(store, b), out);
+        wrap(b, needs_parens_as_base(store, b), out);
         out.push("**".into());
         let text = e.to_string();
         out.push(
@@ -137,22 +136,21 @@ fn product(store: &Store, factors: &[Id], negated: bool, out: &mut Vec<Piece>) {
         Number::Float(_) => numerator.push(number(&coeff).into()),
     }
     for f in sorted_factors(store, factors) {
-        if let Node::Pow(b, e) = store.node(f) {
-            if let Some(r) = store
+        if let Node::Pow(b, e) = store.node(f)
+            && let Some(r) = store
                 .as_number(*e)
                 .and_then(Number::as_exact)
                 .filter(|r| r.is_negative())
-            {
-                denominator.push((*b, -r.clone()));
-                continue;
-            }
+        {
+            denominator.push((*b, -r.clone()));
+            continue;
         }
         if !numerator.is_empty() {
             numerator.push("*".into());
         }
         match store.node(f) {
             Node::Pow(b, e) => power(store, *b, *e, &mut numerator),
-            Node::Add(_) => wrap(store, f, true, &mut numerator),
+            Node::Add(_) => wrap(f, true, &mut numerator),
             _ => numerator.push(Piece::Node(f, false)),
         }
     }
@@ -166,11 +164,12 @@ fn product(store: &Store, factors: &[Id], negated: bool, out: &mut Vec<Piece>) {
     }
     // `1/(2*(x + 1))` would read back as `1/(2*x + 2)` (a number times a sum distributes), so a
     // lone sum under a number is written `1/2/(x + 1)`, which reads back as this very product.
-    if let (Some(d), [(b, e)]) = (&den_number, denominator.as_slice()) {
-        if e.is_one() && matches!(store.node(*b), Node::Add(_)) {
-            out.extend([format!("/{d}/(").into(), Piece::Node(*b, false), ")".into()]);
-            return;
-        }
+    if let (Some(d), [(b, e)]) = (&den_number, denominator.as_slice())
+        && e.is_one()
+        && matches!(store.node(*b), Node::Add(_))
+    {
+        out.extend([format!("/{d}/(").into(), Piece::Node(*b, false), ")".into()]);
+        return;
     }
     out.push(if count == 1 { "/" } else { "/(" }.into());
     if let Some(d) = den_number {

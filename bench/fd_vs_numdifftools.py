@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Accuracy of nabla's finite differences against numdifftools and scipy.differentiate.
+
+How to run (from the repository root; the venv lives outside the repository):
+
+    python3 -m venv /work/venvs/fd
+    /work/venvs/fd/bin/pip install numdifftools scipy numpy
+    /work/venvs/fd/bin/python bench/fd_vs_numdifftools.py > /tmp/fd_table.md
+
+The script runs `cargo run --release -p nabla-autodiff --example fd_accuracy`, which prints one
+JSON line per (function, point, kind, entry) with nabla's estimate, error estimate, evaluation
+count and the exact value, then evaluates the same functions at the same points with
+- numdifftools: `nd.Derivative`, `nd.Gradient`, `nd.Hessian`, default settings, `full_output=True`
+  for the error estimate;
+- scipy.differentiate: `derivative`, `jacobian` (for gradients) and `hessian`, default settings;
+  the error estimate is the `error` attribute.
+Every tool's evaluations are counted by wrapping the function and counting the points it is
+evaluated at (a vectorised call on k points counts k); for gradient and Hessian entries the count
+is that of the whole gradient or Hessian call, as in nabla's output. Exact values come from the
+Rust example (closed-form derivatives; nabla's tiny true errors confirm them). Correct digits are
+-log10 of the relative error (absolute where the exact value is 0), clamped to [0, 17], "nan"
+where the tool returned no finite estimate (counted as 0 in the medians); "bound" says whether
+the tool's error estimate is >= the true error.
+
+Output: one markdown table side by side, then per-kind medians and a summary line.
+"""
+
+import json
+import math
+import pathlib
+import statistics
+import subprocess
+import warnings
+
+import numdifftools as nd
+import numpy as np
+import scipy
+from scipy import differentiate as sd
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# Same names as in crates/nabla-autodiff/examples/fd_accuracy.rs; written with numpy so that
+# scipy.differentiate can evaluate them vectorised.
+SCALAR = {
+    "exp(x)": np.exp,
+    "sin(x)": np.sin,
+    "ln(x)": np.log,
+    "1/(1+x^2)": lambda x: 1.0 / (1.0 + x * x),
+    "x*exp(sin(x))": lambda x: x * np.exp(np.sin(x)),
+    "sqrt(1+x^2)": lambda x: np.sqrt(1.0 + x * x),
+    "tanh(x)": np.tanh,
+    "exp(x)*cos(3x)": lambda x: np.exp(x) * np.cos(3.0 * x),
+}
+
+# Functions of v = (x, y); v may carry extra axes (scipy evaluates several points per call).
+BIVARIATE = {
+    "exp(x)*sin(y)+x^2*y^3": lambda v: np.exp(v[0]) * np.sin(v[1]) + v[0] ** 2 * v[1] ** 3,
+    "rosenbrock": lambda v: 100.0 * (v[1] - v[0] ** 2) ** 2 + (1.0 - v[0]) ** 2,
+    "sin(x*y)+ln(1+x^2+y^2)": lambda v: np.sin(v[0] * v[1]) + np.log(1.0 + v[0] ** 2 + v[1] ** 2),
+}
+
+TOOLS = ("nabla", "numdifftools", "scipy")
+
+
+class Counted:
+    """Wraps f and counts the points it is evaluated at; `arity` is the length of the leading
+    axis that holds the coordinates (0 for scalar functions)."""
+
+    def __init__(self, f, arity):
+        self.f, self.arity, self.points = f, arity, 0
+
+    def __call__(self, x):
+        x = np.asarray(x, dtype=float)
+        self.points += x.size // self.arity if self.arity else x.size
+        return self.f(x)
+
+
+def digits(estimate, exact):
+    """Correct digits; NaN when the tool returned no finite estimate."""
+    if not math.isfinite(estimate):
+        return math.nan
+    error = abs(estimate - exact)
+    relative = error / abs(exact) if exact != 0 else error
+    return min(17.0, max(0.0, -math.log10(max(relative, 1e-17))))
+
+
+def zero_if_nan(d):
+    return 0.0 if math.isnan(d) else d
+
+
+def result(estimate, error_estimate, evaluations, exact):
+    true_error = abs(float(estimate) - exact)
+    return {
+        "digits": digits(float(estimate), exact),
+        "evaluations": int(evaluations),
+        # False for a NaN estimate or error estimate: nothing is bounded.
+        "bound": bool(float(error_estimate) >= true_error),
+        # How pessimistic the estimate is; undefined for an exact answer.
+        "overestimate": float(error_estimate) / true_error if true_error > 0 else math.nan,
+    }
+
+
+def numdifftools_call(kind, f, point):
+    """(estimates, error estimates, evaluations) for the whole call."""
+    if kind == "derivative":
+        g = Counted(f, 0)
+        r = nd.Derivative(g, full_output=True)(point[0])
+    elif kind == "gradient":
+        g = Counted(f, 2)
+        r = nd.Gradient(g, full_output=True)(np.array(point))
+    else:
+        g = Counted(f, 2)
+        r = nd.Hessian(g, full_output=True)(np.array(point))
+    estimate = np.asarray(r.estimate, dtype=float)
+    error = np.asarray(r.error_estimate, dtype=float).reshape(estimate.shape)
+    return estimate, error, g.points
+
+
+def scipy_call(kind, f, point):
+    if kind == "derivative":
+        g = Counted(f, 0)
+        r = sd.derivative(g, point[0])
+        return np.asarray(r.df), np.asarray(r.error), g.points
+    g = Counted(f, 2)
+    if kind == "gradient":
+        r = sd.jacobian(g, np.array(point))
+        return np.asarray(r.df), np.asarray(r.error), g.points
+    r = sd.hessian(g, np.array(point))
+    return np.asarray(r.ddf), np.asarray(r.error), g.points
+
+
+def run_nabla():
+    out = subprocess.run(
+        ["cargo", "run", "--release", "-q", "-p", "nabla-autodiff", "--example", "fd_accuracy"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def main():
+    rows = run_nabla()
+    peers = {"numdifftools": numdifftools_call, "scipy": scipy_call}
+    cache = {}  # one peer call per (tool, function, point, kind): gradient/Hessian entries share it
+    for row in rows:
+        kind = "hessian" if row["kind"].startswith("hessian") else row["kind"]
+        f = SCALAR[row["function"]] if kind == "derivative" else BIVARIATE[row["function"]]
+        row["nabla"] = result(row["estimate"], row["error_estimate"], row["evaluations"], row["exact"])
+        for tool, call in peers.items():
+            key = (tool, row["function"], tuple(row["point"]), kind)
+            if key not in cache:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    cache[key] = call(kind, f, row["point"])
+            estimate, error, evaluations = cache[key]
+            index = tuple(row["entry"])
+            row[tool] = result(estimate[index], error[index], evaluations, row["exact"])
+
+    print(f"numdifftools {nd.__version__}, scipy {scipy.__version__}, numpy {np.__version__}\n")
+    head = "| function | point | kind |"
+    rule = "|---|---|---|"
+    for tool in TOOLS:
+        head += f" {tool} digits | evals | bound |"
+        rule += "--:|--:|:-:|"
+    print(head)
+    print(rule)
+    for row in rows:
+        point = ", ".join(f"{v:g}" for v in row["point"])
+        entry = "".join(map(str, row["entry"]))
+        kind = row["kind"] + (f" {entry}" if entry else "")
+        line = f"| `{row['function']}` | ({point}) | {kind} |"
+        for tool in TOOLS:
+            r = row[tool]
+            line += f" {r['digits']:.1f} | {r['evaluations']} | {'yes' if r['bound'] else '**no**'} |"
+        print(line)
+
+    print("\nMedians per kind (evaluations are per derivative / gradient / Hessian call):\n")
+    print("| kind | rows | " + " | ".join(f"{t} digits | {t} evals" for t in TOOLS) + " |")
+    print("|---|--:|" + "--:|--:|" * len(TOOLS))
+    for kind in ("derivative", "gradient", "hessian-pure", "hessian-mixed"):
+        sub = [r for r in rows if r["kind"] == kind]
+        cells = []
+        for tool in TOOLS:
+            cells.append(f"{statistics.median(zero_if_nan(r[tool]['digits']) for r in sub):.1f}")
+            cells.append(f"{statistics.median(r[tool]['evaluations'] for r in sub):g}")
+        print(f"| {kind} | {len(sub)} | " + " | ".join(cells) + " |")
+
+    print()
+    parts = []
+    for tool in TOOLS:
+        med_digits = statistics.median(zero_if_nan(r[tool]["digits"]) for r in rows)
+        med_evals = statistics.median(r[tool]["evaluations"] for r in rows)
+        misses = sum(not r[tool]["bound"] for r in rows)
+        ratios = [r[tool]["overestimate"] for r in rows if math.isfinite(r[tool]["overestimate"])]
+        parts.append(
+            f"{tool}: median {med_digits:.1f} digits, median {med_evals:g} evaluations, "
+            f"error estimate below true error in {misses}/{len(rows)} "
+            f"(median error estimate / true error {statistics.median(ratios):.2g})"
+        )
+    print("Summary: " + "; ".join(parts) + ".")
+    more_digits = sum(r["nabla"]["digits"] >= r["numdifftools"]["digits"] for r in rows)
+    far_behind = sum(r["nabla"]["digits"] < r["numdifftools"]["digits"] - 0.5 for r in rows)
+    fewer_evals = sum(r["nabla"]["evaluations"] <= r["numdifftools"]["evaluations"] for r in rows)
+    print(
+        f"nabla vs numdifftools: at least as many digits in {more_digits}/{len(rows)} rows, "
+        f"no more evaluations in {fewer_evals}/{len(rows)} rows; "
+        f"more than half a digit behind in {far_behind}/{len(rows)} rows."
+    )
+    behind = [r for r in rows if r["nabla"]["digits"] < r["numdifftools"]["digits"]]
+    for r in behind:
+        print(
+            f"- fewer digits than numdifftools: {r['function']} at {r['point']} {r['kind']} "
+            f"{r['entry']}: {r['nabla']['digits']:.2f} vs {r['numdifftools']['digits']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
