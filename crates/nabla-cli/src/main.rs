@@ -29,6 +29,9 @@ Examples:
   echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
   nabla minimize \"(1-x)^2 + 100*(y-x^2)^2\" --from x=-1.2,y=1            # bfgs to (1, 1)
   nabla minimize \"x^2 + 3*x*y + 5*y^2 + x\" --from x=3,y=3 --method adam --lr 0.05
+  nabla plot \"x^2 + 3*x*y - 2*y^2\" --x -2:2 --y -2:2 --gradient -o f.png
+  nabla plot \"(1-x)^2 + 100*(y-x^2)^2\" --x -2:2 --y -1:3 --path bfgs --path newton --from x=-1.2,y=1 -o r.svg
+  nabla plot \"x^3 - 3*x\" --x -2.5:2.5 -o cubic.svg            # f and f' on one chart
 
 Exit status: 0 success, 1 a failed check or evaluation, 2 a usage or parse error.";
 
@@ -53,6 +56,7 @@ enum Command {
     Batch(commands::batch::BatchArgs),
     Check(commands::check::CheckArgs),
     Minimize(commands::minimize::MinimizeArgs),
+    Plot(commands::plot::PlotArgs),
 }
 
 fn run(command: Command) -> Result<(), failure::Failure> {
@@ -68,6 +72,7 @@ fn run(command: Command) -> Result<(), failure::Failure> {
         Command::Batch(a) => commands::batch::run(a),
         Command::Check(a) => commands::check::run(a),
         Command::Minimize(a) => commands::minimize::run(a),
+        Command::Plot(a) => commands::plot::run(a),
     }
 }
 

@@ -203,3 +203,156 @@ fn non_finite_values_and_divergence_fail_with_where() {
     assert!(err.contains("gd diverged at iteration"), "{err}");
     assert!(err.contains("--lr too large"), "{err}");
 }
+
+/// A scratch directory for pictures, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("nabla-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn plot(args: &[&str]) -> String {
+    let out = nabla().arg("plot").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Width and height of a PNG file, after checking its signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (word(16), word(20))
+}
+
+#[test]
+fn contour_plots_with_gradient_and_paths_are_real_pictures() {
+    let dir = Scratch::new("plot");
+    let png = dir.path("rosenbrock.png");
+    let stdout = plot(&[
+        ROSENBROCK,
+        "--x",
+        "-2:2",
+        "--y",
+        "-1:3",
+        "--gradient",
+        "--path",
+        "gd-armijo",
+        "--path",
+        "bfgs",
+        "--path",
+        "newton",
+        "--from",
+        "x=-1.2,y=1",
+        "-o",
+        &png,
+    ]);
+    // One summary line per path, each ending at (1, 1) for bfgs and newton.
+    assert!(stdout.contains("bfgs: 40 iterations"), "{stdout}");
+    assert!(stdout.contains("newton: 85 iterations"), "{stdout}");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(png_size(&bytes), (1000, 750));
+    assert!(bytes.len() > 20_000, "{} bytes", bytes.len());
+
+    let svg_path = dir.path("reference.svg");
+    plot(&[
+        "x^2 + 3*x*y - 2*y^2",
+        "--x",
+        "-2:2",
+        "--y",
+        "-2:2",
+        "--gradient",
+        "-o",
+        &svg_path,
+    ]);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(svg.starts_with("<svg") && svg.matches('<').count() > 200);
+    assert!(svg.contains("f(x, y) = x^2 + 3*x*y - 2*y^2"));
+    // Gradient arrows are the only polygons: one per lattice point.
+    assert!(svg.matches("<polygon").count() > 100, "arrows");
+    plot(&[
+        "x^2 + 3*x*y - 2*y^2",
+        "--x",
+        "-2:2",
+        "--y",
+        "-2:2",
+        "-o",
+        &svg_path,
+    ]);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert_eq!(
+        svg.matches("<polygon").count(),
+        0,
+        "no arrows without --gradient"
+    );
+}
+
+#[test]
+fn one_variable_charts_show_f_and_its_derivative() {
+    let dir = Scratch::new("chart");
+    let svg_path = dir.path("cubic.svg");
+    plot(&["x^3 - 3*x", "--x", "-2.5:2.5", "-o", &svg_path]);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    // The legend names f and its symbolic derivative (the apostrophe escaped as SVG text).
+    assert!(svg.contains("f(x) = x**3 - 3*x"));
+    assert!(svg.contains("f&apos;(x) = 3*x**2 - 3"));
+}
+
+#[test]
+fn plot_refuses_what_it_cannot_draw() {
+    let dir = Scratch::new("refuse");
+    let png = dir.path("x.png");
+    for (args, code, expected) in [
+        (
+            vec![ROSENBROCK, "--x", "-2:2", "--y", "-1:3", "-o", "r.jpg"],
+            2,
+            ".svg or .png",
+        ),
+        (vec![ROSENBROCK, "--x", "-2:2", "-o", &png], 2, "give --y"),
+        (
+            vec!["x*y*z", "--x", "-2:2", "--y", "-1:3", "-o", &png],
+            2,
+            "this one has 3",
+        ),
+        (
+            vec![ROSENBROCK, "--x", "2:-2", "--y", "-1:3", "-o", &png],
+            2,
+            "MIN must be less than MAX",
+        ),
+        (
+            vec![
+                ROSENBROCK, "--x", "-2:2", "--y", "-1:3", "--path", "bfgs", "--from", "x=1", "-o",
+                &png,
+            ],
+            2,
+            "no value for `y`",
+        ),
+        (
+            vec!["log(-x^2-y^2-1)", "--x", "-2:2", "--y", "-1:3", "-o", &png],
+            1,
+            "no finite value",
+        ),
+    ] {
+        let out = nabla().arg("plot").args(&args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    assert!(!std::path::Path::new(&png).exists());
+}

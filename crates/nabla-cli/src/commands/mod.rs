@@ -4,4 +4,5 @@ pub mod batch;
 pub mod check;
 pub mod minimize;
 pub mod numeric;
+pub mod plot;
 pub mod symbolic;
