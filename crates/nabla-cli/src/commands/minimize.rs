@@ -53,7 +53,7 @@ pub struct MinimizeArgs {
     pub format: Report,
 }
 
-/// How to minimise: shared by `minimize` and `plot --path`.
+/// How to minimise: the method and its stopping rules.
 #[derive(Args)]
 pub struct RunArgs {
     /// gd, gd-armijo, momentum, nesterov, adagrad, rmsprop, adam, newton (exact Hessian), bfgs or
@@ -103,13 +103,15 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Splits `--from` into the start of each of `vars` (every one must be given) and values of the
-    /// other free symbols of `f`, which are substituted.
+    /// Splits `--from` into the start of each of `vars` and values of the other free symbols of
+    /// `f`, which are substituted. A variable missing from `--from` takes its entry in `defaults`,
+    /// and without defaults is an error that names it.
     pub fn new(
         store: &mut Store,
         f: Id,
         vars: Vec<Symbol>,
         from: &[String],
+        defaults: Option<&[f64]>,
     ) -> Result<Problem, Failure> {
         let point = input::point(store, from)?;
         for (k, &(s, _)) in point.iter().enumerate() {
@@ -122,8 +124,9 @@ impl Problem {
         }
         let value_of = |s: Symbol| point.iter().find(|p| p.0 == s).map(|p| p.1);
         let mut start = Vec::with_capacity(vars.len());
-        for &v in &vars {
-            start.push(value_of(v).ok_or_else(|| {
+        for (i, &v) in vars.iter().enumerate() {
+            let default = defaults.map(|d| d[i]);
+            start.push(value_of(v).or(default).ok_or_else(|| {
                 Failure::usage(format!(
                     "error: the start point gives no value for `{}` (variables: {}), e.g. --from {}",
                     store.symbol_name(v),
@@ -154,20 +157,17 @@ impl Problem {
         Ok(Problem { f, vars, start })
     }
 
-    /// Compiles `f` with its gradient, and its Hessian when `method` needs one.
-    pub fn compile(&self, store: &mut Store, method: &Method) -> Result<Compiled, Failure> {
-        Compiled::new(
-            store,
-            self.f,
-            &self.vars,
-            matches!(method, Method::Newton(_)),
-        )
-        .map_err(|e| {
-            Failure::usage(format!(
-                "error: {e}: give it in the start point or add it to --vars"
-            ))
+    /// Compiles `f` with its gradient, and its Hessian when `with_hessian` (see [`needs_hessian`]).
+    pub fn compile(&self, store: &mut Store, with_hessian: bool) -> Result<Compiled, Failure> {
+        Compiled::new(store, self.f, &self.vars, with_hessian).map_err(|e| {
+            Failure::usage(format!("error: {e}: give it in --from or add it to --vars"))
         })
     }
+}
+
+/// Whether `method` asks the objective for second derivatives.
+pub fn needs_hessian(method: &Method) -> bool {
+    matches!(method, Method::Newton(_))
 }
 
 /// What went wrong in a run, said with variable names; invalid options are usage errors.
@@ -329,9 +329,9 @@ pub fn run(args: MinimizeArgs) -> Result<(), Failure> {
         ));
     }
     let names = output::names(&store, &vars);
-    let problem = Problem::new(&mut store, f, vars, &args.from)?;
+    let problem = Problem::new(&mut store, f, vars, &args.from, None)?;
     let method = args.run.method()?;
-    let compiled = problem.compile(&mut store, &method)?;
+    let compiled = problem.compile(&mut store, needs_hessian(&method))?;
 
     let mut trace = args
         .trace

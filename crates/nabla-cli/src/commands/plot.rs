@@ -12,10 +12,10 @@ use nabla::{Id, Store, Symbol};
 use nabla_optimize::{Iterate, Method, Minimizer, Objective, Options};
 use nabla_plot::{ContourPlot, FunctionChart, ImageFormat, Picture, PlotError};
 
-use crate::commands::minimize::{Problem, run_failure};
+use crate::commands::minimize::{Problem, needs_hessian, run_failure};
 use crate::failure::Failure;
 use crate::input;
-use crate::objective::{Compiled, SymbolicObjective};
+use crate::objective::Compiled;
 use crate::output;
 
 /// Plot an expression of one variable (f and f') or two (filled contours).
@@ -138,9 +138,10 @@ fn function_chart(
         ));
     }
     let x = range(store, "--x", &args.x)?;
-    let problem = held(store, f, vec![var], &args.from)?;
+    // The start is not used: `--from` only holds the other symbols.
+    let problem = Problem::new(store, f, vec![var], &args.from, Some(&[x.0]))?;
     let derivative = store.diff(problem.f, var);
-    let compiled = compile(store, &problem, false)?;
+    let compiled = problem.compile(store, false)?;
     let objective = RefCell::new(compiled.objective());
     let name = store.symbol_name(var).to_string();
     let value = |t: f64| objective.borrow_mut().value(&[t]);
@@ -163,21 +164,6 @@ fn function_chart(
     Ok(())
 }
 
-/// `f` with the symbols given in `--from` that are not `vars` substituted; the start is not needed
-/// (a one-variable chart, or paths from the default start).
-fn held(store: &mut Store, f: Id, vars: Vec<Symbol>, from: &[String]) -> Result<Problem, Failure> {
-    if from.is_empty() {
-        let start = vec![0.0; vars.len()];
-        return Ok(Problem { f, vars, start });
-    }
-    Problem::new(store, f, vars, from)
-}
-
-fn compile(store: &mut Store, problem: &Problem, hessian: bool) -> Result<Compiled, Failure> {
-    Compiled::new(store, problem.f, &problem.vars, hessian)
-        .map_err(|e| Failure::usage(format!("error: {e}: give it in --from or add it to --vars")))
-}
-
 fn contour(
     store: &mut Store,
     f: Id,
@@ -188,12 +174,12 @@ fn contour(
 ) -> Result<(), Failure> {
     let x = range(store, "--x", &args.x)?;
     let names = output::names(store, &vars);
-    let mut problem = held(store, f, vars, &args.from)?;
-    if args.from.is_empty() {
-        problem.start = vec![x.0 + 0.15 * (x.1 - x.0), y.1 - 0.15 * (y.1 - y.0)];
-    }
-    let needs_hessian = args.paths.iter().any(|m| matches!(m, Method::Newton(_)));
-    let compiled = compile(store, &problem, needs_hessian)?;
+    // Without --from the paths start 15% in from the top-left corner; with it, every variable
+    // must be given.
+    let corner = [x.0 + 0.15 * (x.1 - x.0), y.1 - 0.15 * (y.1 - y.0)];
+    let defaults = args.from.is_empty().then_some(&corner[..]);
+    let problem = Problem::new(store, f, vars, &args.from, defaults)?;
+    let compiled = problem.compile(store, args.paths.iter().any(needs_hessian))?;
 
     // nabla-plot samples one point at a time through `Fn` closures: a RefCell lends each call the
     // registers of one compiled objective.
@@ -241,8 +227,12 @@ fn path(
     };
     let mut points = Vec::new();
     let mut observe = |it: &Iterate| points.push((it.x[0], it.x[1]));
-    let mut objective: SymbolicObjective = compiled.objective();
-    let result = method.minimize_observed(&mut objective, start, &options, Some(&mut observe));
+    let result = method.minimize_observed(
+        &mut compiled.objective(),
+        start,
+        &options,
+        Some(&mut observe),
+    );
     let label = match result {
         Ok(s) => {
             println!(
