@@ -31,6 +31,10 @@ pub enum Report {
 
 /// Minimise an expression from a start point.
 #[derive(Args)]
+#[command(after_help = "\
+Exit status: 0 a point was reported (converged, or stopped by a limit: see stopped_by); 1 a
+non-finite value or gradient on the way, or divergence; 2 a usage error (a start point missing a
+variable, an unknown method, an invalid option).")]
 pub struct MinimizeArgs {
     /// The expression (`-` reads it from standard input).
     #[arg(allow_hyphen_values = true)]
@@ -65,7 +69,7 @@ pub struct RunArgs {
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Stop when the gradient norm falls to this.
-    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
+    #[arg(long, default_value = "1e-8", allow_negative_numbers = true)]
     pub tol: f64,
     /// Stop after this many iterations.
     #[arg(long, default_value_t = 10_000)]
