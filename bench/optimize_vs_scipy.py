@@ -6,16 +6,26 @@ How to run (from the repository root; the venv lives outside the repository):
     python3 -m venv /work/venvs/optimize
     /work/venvs/optimize/bin/pip install scipy numpy
     /work/venvs/optimize/bin/python bench/optimize_vs_scipy.py > /tmp/table.md
+    /work/venvs/optimize/bin/python bench/optimize_vs_scipy.py --via cli   # the command line only
 
 scipy runs BFGS, L-BFGS-B and Newton-CG with exact gradients (and Hessians for Newton-CG) at
-tol=1e-10; nabla runs Newton, BFGS and L-BFGS with its default options through
-`cargo run --release -p nabla-optimize --example classic`, which prints one JSON object per run.
-The script prints one markdown table with both. |x - x*| is the max-norm distance to the minimum
-reached from that start (as listed by nabla's `problems` module, sent along in the JSON).
+tol=1e-10. nabla runs with its default options two ways (`--via library|cli|both`, default both):
+
+- library: Newton, BFGS and L-BFGS on hand-written derivatives through
+  `cargo run --release -p nabla-optimize --example classic`, which prints one JSON object per run
+  (rows `nabla METHOD`, time per run in-process);
+- cli: the same problems written as expressions and run through
+  `nabla minimize EXPR --from ... --method newton|bfgs|lbfgs --format json`, on the symbolic
+  gradient and Hessian compiled by nabla (rows `nabla-cli METHOD`; time is the whole process, best of
+  a few: start-up, parsing, symbolic differentiation, compilation and the run).
+
+The script prints one markdown table with all of them. |x - x*| is the max-norm distance to the
+minimum reached from that start (as listed by nabla's `problems` module, sent along in the JSON).
 Evaluations are counted as scipy counts them: a value+gradient call is one function and one
 gradient evaluation.
 """
 
+import argparse
 import json
 import pathlib
 import subprocess
@@ -180,15 +190,86 @@ def run_scipy(name, start, minimum):
     return rows
 
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
 def run_nabla():
     out = subprocess.run(
         ["cargo", "run", "--quiet", "--release", "-p", "nabla-optimize", "--example", "classic"],
         check=True,
         capture_output=True,
         text=True,
-        cwd=pathlib.Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     ).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def expression(name, n):
+    """The problem as a `nabla minimize` expression over variables x01, x02, … (sorted = in order),
+    or None where it has no expression here."""
+    v = [f"x{i + 1:02}" for i in range(n)]
+    if name == "rosenbrock":
+        return " + ".join(f"100*({v[i + 1]} - {v[i]}^2)^2 + (1 - {v[i]})^2" for i in range(n - 1))
+    if name == "styblinski-tang":
+        return "(" + " + ".join(f"{x}^4 - 16*{x}^2 + 5*{x}" for x in v) + ")/2"
+    if name == "rastrigin":
+        return f"{10 * n} + " + " + ".join(f"{x}^2 - 10*cos(2*pi*{x})" for x in v)
+    if n != 2:
+        return None
+    x, y = v
+    return {
+        "beale": f"(1.5 - {x} + {x}*{y})^2 + (2.25 - {x} + {x}*{y}^2)^2 + (2.625 - {x} + {x}*{y}^3)^2",
+        "booth": f"({x} + 2*{y} - 7)^2 + (2*{x} + {y} - 5)^2",
+        "himmelblau": f"({x}^2 + {y} - 11)^2 + ({x} + {y}^2 - 7)^2",
+        "matyas": f"0.26*({x}^2 + {y}^2) - 0.48*{x}*{y}",
+        "three-hump-camel": f"2*{x}^2 - 1.05*{x}^4 + {x}^6/6 + {x}*{y} + {y}^2",
+    }.get(name)
+
+
+def cli_binary():
+    subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "nabla-cli"], check=True, cwd=ROOT)
+    meta = subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    return pathlib.Path(json.loads(meta)["target_directory"]) / "release" / "nabla"
+
+
+def run_cli(binary, name, start, minimum):
+    expr = expression(name, len(start))
+    if expr is None:
+        return []
+    names = [f"x{i + 1:02}" for i in range(len(start))]
+    frm = ",".join(f"{n}={v!r}" for n, v in zip(names, start))
+    rows = []
+    for method in ["newton", "bfgs", "lbfgs"]:
+        command = [str(binary), "minimize", expr, "--from", frm, "--method", method, "--format", "json"]
+        best = float("inf")
+        for _ in range(3 if len(start) > 10 else 5):
+            began = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True)
+            best = min(best, time.perf_counter() - began)
+        if done.returncode != 0:
+            rows.append({"method": "nabla-cli " + method, "note": done.stderr.strip()})
+            continue
+        r = json.loads(done.stdout)
+        x = [r["point"][n] for n in names]
+        rows.append(
+            {
+                "method": "nabla-cli " + method,
+                "x": x,
+                "distance": float(np.max(np.abs(np.array(x) - np.array(minimum)))),
+                "nfev": r["evaluations"],
+                "njev": r["gradient_evaluations"],
+                "nhev": r["hessian_evaluations"],
+                "seconds": best,
+                "note": r["stopped_by"] + " (process)",
+            }
+        )
+    return rows
 
 
 def fmt_point(x):
@@ -203,7 +284,12 @@ def fmt_start(x):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--via", choices=["library", "cli", "both"], default="both")
+    via = parser.parse_args().via
+    # The problem list (names, starts, minima) comes from the library example either way.
     nabla = run_nabla()
+    binary = cli_binary() if via != "library" else None
     groups = {}
     for row in nabla:
         groups.setdefault((row["problem"], tuple(row["start"])), []).append(row)
@@ -213,7 +299,7 @@ def main():
     for (name, start), rows in groups.items():
         minimum = rows[0]["minimum"]
         table = run_scipy(name, list(start), minimum)
-        for r in rows:
+        for r in rows if via != "cli" else []:
             if "error" in r:
                 table.append({"method": "nabla " + r["method"], "note": r["error"]})
                 continue
@@ -229,6 +315,8 @@ def main():
                     "note": r["stopped_by"],
                 }
             )
+        if binary is not None:
+            table.extend(run_cli(binary, name, list(start), minimum))
         summary.append((name, start, {t["method"]: t for t in table}))
         for t in table:
             if "x" not in t:
@@ -241,18 +329,24 @@ def main():
     print()
     print("Function evaluations at a glance (* = not within 1e-6 of the minimum):")
     print()
-    pairs = [("scipy BFGS", "nabla bfgs"), ("scipy L-BFGS-B", "nabla lbfgs"), ("scipy Newton-CG", "nabla newton")]
-    header = " | ".join(f"{a} | {b}" for a, b in pairs)
-    print(f"| problem | start | {header} |")
-    print("|---|---|" + "---|" * (2 * len(pairs)))
+    kinds = {"library": ["nabla"], "cli": ["nabla-cli"], "both": ["nabla", "nabla-cli"]}[via]
+    groups_of_columns = [
+        ["scipy " + theirs] + [f"{kind} {ours}" for kind in kinds]
+        for theirs, ours in [("BFGS", "bfgs"), ("L-BFGS-B", "lbfgs"), ("Newton-CG", "newton")]
+    ]
+    columns = [c for group in groups_of_columns for c in group]
+    print(f"| problem | start | {' | '.join(columns)} |")
+    print("|---|---|" + "---|" * len(columns))
 
     def cell(t):
-        if t is None or "x" not in t:
+        if t is None:
+            return ""
+        if "x" not in t:
             return "error"
         return f"{t['nfev']}{'*' if t['distance'] > 1e-6 else ''}"
 
     for name, start, by_method in summary:
-        cells = " | ".join(f"{cell(by_method.get(a))} | {cell(by_method.get(b))}" for a, b in pairs)
+        cells = " | ".join(cell(by_method.get(c)) for c in columns)
         print(f"| {name} | {fmt_start(start)} | {cells} |")
     sys.stdout.flush()
 

@@ -6,6 +6,7 @@
 mod commands;
 mod failure;
 mod input;
+mod objective;
 mod output;
 
 use std::process::ExitCode;
@@ -26,6 +27,11 @@ Examples:
   nabla eval \"sin(x)*y\" x=1 y=2
   nabla expand \"(x + 1)^3\"
   echo '{\"expr\": \"x^3\", \"wrt\": [\"x\"]}' | nabla batch
+  nabla minimize \"(1-x)^2 + 100*(y-x^2)^2\" --from x=-1.2,y=1            # bfgs to (1, 1)
+  nabla minimize \"x^2 + 3*x*y + 5*y^2 + x\" --from x=3,y=3 --method adam --lr 0.05
+  nabla plot \"x^2 + 3*x*y - 2*y^2\" --x -2:2 --y -2:2 --gradient -o f.png
+  nabla plot \"(1-x)^2 + 100*(y-x^2)^2\" --x -2:2 --y -1:3 --path bfgs --path newton --from x=-1.2,y=1 -o r.svg
+  nabla plot \"x^3 - 3*x\" --x -2.5:2.5 -o cubic.svg            # f and f' on one chart
   nabla train --data data/digits.csv --label digit --save digits.safetensors
   nabla predict --model digits.safetensors --data data/digits.csv
 
@@ -51,6 +57,8 @@ enum Command {
     Expand(commands::symbolic::RewriteArgs),
     Batch(commands::batch::BatchArgs),
     Check(commands::check::CheckArgs),
+    Minimize(commands::minimize::MinimizeArgs),
+    Plot(commands::plot::PlotArgs),
     Train(commands::train::TrainArgs),
     Predict(commands::train::PredictArgs),
 }
@@ -67,6 +75,8 @@ fn run(command: Command) -> Result<(), failure::Failure> {
         Command::Expand(a) => commands::symbolic::rewrite(a, nabla::expand::expand),
         Command::Batch(a) => commands::batch::run(a),
         Command::Check(a) => commands::check::run(a),
+        Command::Minimize(a) => commands::minimize::run(a),
+        Command::Plot(a) => commands::plot::run(a),
         Command::Train(a) => commands::train::train(a),
         Command::Predict(a) => commands::train::predict(a),
     }

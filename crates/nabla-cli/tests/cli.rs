@@ -197,7 +197,10 @@ fn batch_answers_each_line_before_the_next_arrives() {
         .unwrap();
     let mut input = child.stdin.take().unwrap();
     let mut output = BufReader::new(child.stdout.take().unwrap());
-    for (expr, want) in [("x^3", "{\"result\":\"3*x**2\"}"), ("sin(x)", "{\"result\":\"cos(x)\"}")] {
+    for (expr, want) in [
+        ("x^3", "{\"result\":\"3*x**2\"}"),
+        ("sin(x)", "{\"result\":\"cos(x)\"}"),
+    ] {
         writeln!(input, "{{\"expr\": \"{expr}\", \"wrt\": [\"x\"]}}").unwrap();
         input.flush().unwrap();
         let mut line = String::new();

@@ -75,7 +75,8 @@ impl<O: Objective + ?Sized> Objective for &mut O {
 pub type NoHessian = fn(&[f64], &mut [f64]);
 
 /// An [`Objective`] from a closure `f(x, gradient) -> value`, plus optionally a closure writing the
-/// row-major Hessian.
+/// row-major Hessian. The closures are `FnMut`, so they may own and reuse state between calls: a
+/// reverse-mode tape, scratch buffers, a call counter.
 ///
 /// ```
 /// use nabla_optimize::{FnObjective, Objective};
@@ -95,6 +96,28 @@ pub type NoHessian = fn(&[f64], &mut [f64]);
 /// assert!(f.hessian(&[1.0, 1.0], &mut h));
 /// assert_eq!(h, [2.0, 0.0, 0.0, 6.0]);
 /// ```
+///
+/// A function written once against [`nabla_autodiff::Real`] gets its gradient by reverse mode: record
+/// it once, then replay the tape at every point the minimiser asks for (no re-recording and no
+/// allocation per evaluation; the tape freezes control flow, which Rosenbrock has none of).
+///
+/// ```
+/// use nabla_autodiff::{Real, Recording};
+/// use nabla_optimize::{FnObjective, Lbfgs, Minimizer, Options};
+///
+/// fn rosenbrock<T: Real>(x: &[T]) -> T {
+///     let (one, hundred) = (T::one(), T::from_f64(100.0));
+///     (one - x[0]).powi(2) + hundred * (x[1] - x[0] * x[0]).powi(2)
+/// }
+///
+/// let start = [-1.2, 1.0];
+/// let mut tape = Recording::record_scalar(rosenbrock, &start);
+/// let mut f = FnObjective::new(2, move |x: &[f64], g: &mut [f64]| {
+///     tape.gradient_into(x, g).expect("x and g have the tape's two inputs")
+/// });
+/// let s = Lbfgs::default().minimize(&mut f, &start, &Options::default()).unwrap();
+/// assert!((s.x[0] - 1.0).abs() < 1e-8 && (s.x[1] - 1.0).abs() < 1e-8, "{s:?}");
+/// ```
 pub struct FnObjective<F, H = NoHessian> {
     dimension: usize,
     value_gradient: F,
@@ -103,7 +126,7 @@ pub struct FnObjective<F, H = NoHessian> {
     scratch: Vec<f64>,
 }
 
-impl<F: Fn(&[f64], &mut [f64]) -> f64> FnObjective<F> {
+impl<F: FnMut(&[f64], &mut [f64]) -> f64> FnObjective<F> {
     /// An objective of `dimension` variables without a Hessian.
     pub fn new(dimension: usize, value_gradient: F) -> Self {
         FnObjective {
@@ -117,7 +140,7 @@ impl<F: Fn(&[f64], &mut [f64]) -> f64> FnObjective<F> {
 
 impl<F, H> FnObjective<F, H> {
     /// Adds a Hessian closure `hessian(x, h)` writing the row-major `n × n` Hessian into `h`.
-    pub fn with_hessian<H2: Fn(&[f64], &mut [f64])>(self, hessian: H2) -> FnObjective<F, H2> {
+    pub fn with_hessian<H2: FnMut(&[f64], &mut [f64])>(self, hessian: H2) -> FnObjective<F, H2> {
         FnObjective {
             dimension: self.dimension,
             value_gradient: self.value_gradient,
@@ -129,8 +152,8 @@ impl<F, H> FnObjective<F, H> {
 
 impl<F, H> Objective for FnObjective<F, H>
 where
-    F: Fn(&[f64], &mut [f64]) -> f64,
-    H: Fn(&[f64], &mut [f64]),
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+    H: FnMut(&[f64], &mut [f64]),
 {
     fn dimension(&self) -> usize {
         self.dimension
@@ -142,7 +165,7 @@ where
         (self.value_gradient)(x, &mut self.scratch)
     }
     fn hessian(&mut self, x: &[f64], hessian: &mut [f64]) -> bool {
-        match &self.hessian {
+        match &mut self.hessian {
             Some(h) => {
                 h(x, hessian);
                 true

@@ -2,6 +2,8 @@
 
 pub mod batch;
 pub mod check;
+pub mod minimize;
 pub mod numeric;
+pub mod plot;
 pub mod symbolic;
 pub mod train;
