@@ -58,7 +58,9 @@ pub struct PlotArgs {
     pub output: PathBuf,
 }
 
-fn plot_failure(e: PlotError) -> Failure {
+/// A picture that cannot be asked for (format, range, layout) is a usage error; one that cannot be
+/// drawn or written failed.
+pub fn plot_failure(e: PlotError) -> Failure {
     let message = format!("error: {e}");
     match e {
         PlotError::UnsupportedFormat { .. }

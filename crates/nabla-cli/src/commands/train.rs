@@ -13,9 +13,10 @@ use nabla_nn::{
     Activation, BatchProgress, EpochStats, Init, ModelKind, NnError, OptimizerKind, Prediction,
     Predictions, Schedule, Targets, Task, TrainConfig, TrainObserver, TrainReport,
 };
-use nabla_plot::{ImageFormat, LineChart, Panel, Picture, PlotError};
+use nabla_plot::{ImageFormat, LineChart, Panel, Picture};
 use serde_json::{Value, json};
 
+use crate::commands::plot::plot_failure;
 use crate::failure::Failure;
 use crate::output::{self, Format};
 
@@ -414,16 +415,6 @@ fn training_chart(source: &Path, report: &TrainReport, metric: Metric) -> LineCh
         .x_label("epoch")
         .panel(loss)
         .panel(scores)
-}
-
-/// A path the picture cannot be written to is the user's to fix (2); a chart that cannot be drawn
-/// failed (1).
-fn plot_failure(e: PlotError) -> Failure {
-    let message = format!("error: --plot: {e}");
-    match e {
-        PlotError::UnsupportedFormat { .. } | PlotError::Io { .. } => Failure::usage(message),
-        _ => Failure::failed(message),
-    }
 }
 
 pub fn predict(args: PredictArgs) -> Result<(), Failure> {
