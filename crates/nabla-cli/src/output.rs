@@ -13,6 +13,14 @@ pub enum Format {
     Json,
 }
 
+/// How commands that report on a run (`minimize`, `train`, `predict`) print: text for people, or
+/// one JSON object for scripts. There is no LaTeX form of a report.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub enum Report {
+    Text,
+    Json,
+}
+
 /// A number for JSON: finite floats as numbers, NaN and infinities as strings.
 pub fn json_number(x: f64) -> Value {
     if x.is_finite() {

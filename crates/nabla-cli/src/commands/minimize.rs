@@ -18,16 +18,10 @@ use serde_json::json;
 use crate::failure::Failure;
 use crate::input;
 use crate::objective::Compiled;
-use crate::output;
+use crate::output::{self, Report};
 
 /// The methods whose step is the learning rate `--lr`.
 const FIXED_STEP: &str = "gd, momentum, nesterov, adagrad, rmsprop and adam";
-
-#[derive(Copy, Clone, PartialEq, Eq, Debug, clap::ValueEnum)]
-pub enum Report {
-    Text,
-    Json,
-}
 
 /// Minimise an expression from a start point.
 #[derive(Args)]

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::commands::plot::plot_failure;
 use crate::failure::Failure;
-use crate::output::{self, Format};
+use crate::output::{self, Report};
 
 /// Train a multilayer perceptron on a CSV file with a header row; every column but the label
 /// must hold numbers. Classification or regression is chosen from the label column.
@@ -75,8 +75,8 @@ pub struct TrainArgs {
     /// Draw the loss and the accuracy (or RMSE) per epoch into this picture.
     #[arg(long, value_name = "FILE.png|FILE.svg")]
     pub plot: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    pub format: Report,
 }
 
 /// [`Init`] by name.
@@ -138,8 +138,8 @@ pub struct PredictArgs {
     /// Write the predictions to this CSV file instead of listing them.
     #[arg(long, value_name = "FILE.csv")]
     pub output: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = Report::Text)]
+    pub format: Report,
 }
 
 /// Bad input and usage are the user's to fix (2); a run that diverged, or a defect, failed (1).
@@ -208,8 +208,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(format: Format, metric: Metric, epochs: usize, about: String) -> Progress {
-        let text = format != Format::Json;
+    fn new(format: Report, metric: Metric, epochs: usize, about: String) -> Progress {
+        let text = format != Report::Json;
         let bar = (text && std::io::stderr().is_terminal()).then(|| {
             let style = ProgressStyle::with_template(
                 "{bar:30} epoch {msg} [{elapsed_precise}, {eta} left]",
@@ -312,7 +312,7 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
     }
     let seconds = start.elapsed().as_secs_f64();
     match args.format {
-        Format::Json => output::write_json(&train_json(&args, &report, metric, seconds)),
+        Report::Json => output::write_json(&train_json(&args, &report, metric, seconds)),
         _ => output::write_stdout(&train_text(&args, &report, metric, seconds)),
     }
 }
@@ -425,7 +425,7 @@ pub fn predict(args: PredictArgs) -> Result<(), Failure> {
         write_predictions(path, &predictions)?;
     }
     let listed = args.output.is_none();
-    if args.format == Format::Json {
+    if args.format == Report::Json {
         let mut o = json!({"task": metric.task(), "rows": predictions.rows.len()});
         o[metric.name()] = predictions.score.map_or(Value::Null, json_f32);
         o["model"] = json!(args.model.display().to_string());
