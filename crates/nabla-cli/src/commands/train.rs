@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use nabla_nn::{
     Activation, BatchProgress, EpochStats, Init, ModelKind, NnError, OptimizerKind, Prediction,
     Predictions, Schedule, Targets, Task, TrainConfig, TrainObserver, TrainReport,
@@ -216,7 +216,8 @@ impl Progress {
             )
             .expect("the progress template is valid")
             .progress_chars("=> ");
-            ProgressBar::new(0).with_style(style)
+            // Hidden until the first batch tells how many there are, so it never draws 0 of 0.
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(style)
         });
         Progress {
             bar,
@@ -240,8 +241,11 @@ impl TrainObserver for Progress {
             let _ = output::write_stdout(&(about + "\n"));
         }
         if let Some(bar) = &self.bar {
+            if bar.length().is_none() {
+                bar.set_length((p.epochs * p.batches) as u64);
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+            }
             bar.set_message(format!("{}/{} loss {:.4}", p.epoch, p.epochs, p.loss));
-            bar.set_length((p.epochs * p.batches) as u64);
             bar.inc(1);
         }
     }
@@ -302,6 +306,7 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
     let report = nabla_nn::train_table(&table, &config, &mut progress);
     progress.finish();
     let report = report.map_err(failure)?;
+    let seconds = start.elapsed().as_secs_f64();
     if let Some(path) = &args.save {
         nabla_nn::save_model(&report.model, path).map_err(failure)?;
     }
@@ -310,10 +315,9 @@ pub fn train(args: TrainArgs) -> Result<(), Failure> {
             .save(path)
             .map_err(plot_failure)?;
     }
-    let seconds = start.elapsed().as_secs_f64();
     match args.format {
         Report::Json => output::write_json(&train_json(&args, &report, metric, seconds)),
-        _ => output::write_stdout(&train_text(&args, &report, metric, seconds)),
+        Report::Text => output::write_stdout(&train_text(&args, &report, metric, seconds)),
     }
 }
 
