@@ -39,8 +39,9 @@ pub struct FdOptions {
     /// Order of the extrapolated central difference: 2, 4, 6 or 8 (default 8). Each estimate
     /// combines `order / 2` step levels.
     pub order: usize,
-    /// Largest step. `None` (default) picks `0.25 · max(1, |xᵢ|)` per coordinate, rounded to a
-    /// power of two so that the steps are exact. Lower it for functions that vary on a shorter
+    /// Largest step. `None` (default) picks `0.25 · max(1, |xᵢ|)` per coordinate for first and
+    /// mixed second differences and `0.5 · max(1, |xᵢ|)` for pure second differences (Hessian
+    /// diagonal), rounded to a power of two so that the steps are exact. Lower it for functions that vary on a shorter
     /// scale (or have a singularity closer than that to the point).
     pub initial_step: Option<f64>,
     /// Ratio between successive steps (default 2), greater than 1.
@@ -92,14 +93,44 @@ impl FdOptions {
         Ok(())
     }
 
-    /// The first step for coordinate value `x`.
-    fn first_step(&self, x: f64) -> f64 {
-        let h = self.initial_step.unwrap_or(0.25 * x.abs().max(1.0));
+    /// The first step for coordinate value `x` of a difference of kind `kind`.
+    fn first_step(&self, x: f64, kind: Difference) -> f64 {
+        let h = self
+            .initial_step
+            .unwrap_or(kind.default_step_scale() * x.abs().max(1.0));
         // A power of two: x ± h and the later steps h / 2^k are then exact in most cases.
         if self.step_ratio == 2.0 {
             2f64.powi(h.log2().round() as i32)
         } else {
             h
+        }
+    }
+}
+
+/// The base differences, which differ in how fast rounding noise grows as the step shrinks.
+#[derive(Clone, Copy)]
+enum Difference {
+    /// Central first difference and four-point mixed second difference.
+    FirstOrMixed,
+    /// Three-point second difference `(f(x+h) − 2f(x) + f(x−h)) / h²`.
+    PureSecond,
+}
+
+impl Difference {
+    /// Default first step relative to `max(1, |x|)`.
+    ///
+    /// The pure second difference amplifies rounding noise by `1/h²`, and an extrapolated
+    /// estimate is only as good as the smallest step of its window (`h0 / 16` for the first
+    /// estimate that gets an error bound with the default order 8), so its noise sets the
+    /// accuracy. Doubling `h0` cuts that noise fourfold while truncation error, which the
+    /// order-8 extrapolation removes as `h^8`, stays below it for smooth functions: measured
+    /// with `examples/fd_accuracy.rs`, the median Hessian diagonal entry gained 0.3 digits and
+    /// the worst entries against numdifftools up to 1.8 digits. Mixed differences amplify noise
+    /// by `1/(hᵢhⱼ)` as well but did not gain, so they keep the first-difference step.
+    fn default_step_scale(self) -> f64 {
+        match self {
+            Difference::FirstOrMixed => 0.25,
+            Difference::PureSecond => 0.5,
         }
     }
 }
@@ -190,7 +221,7 @@ pub fn jacobian(
     let mut columns = Vec::with_capacity(x.len());
     let mut p = x.to_vec();
     for (j, &xj) in x.iter().enumerate() {
-        let h0 = opts.first_step(xj);
+        let h0 = opts.first_step(xj, Difference::FirstOrMixed);
         let mut ex: Option<Extrapolator> = None;
         for k in 0..opts.max_levels {
             let h = h0 / opts.step_ratio.powi(k as i32);
@@ -265,7 +296,12 @@ pub fn hessian(
     let mut p = x.to_vec();
     for i in 0..n {
         for j in i..n {
-            let (hi0, hj0) = (opts.first_step(x[i]), opts.first_step(x[j]));
+            let kind = if i == j {
+                Difference::PureSecond
+            } else {
+                Difference::FirstOrMixed
+            };
+            let (hi0, hj0) = (opts.first_step(x[i], kind), opts.first_step(x[j], kind));
             let mut ex = Extrapolator::new(1, SAFETY_SECOND);
             for k in 0..opts.max_levels {
                 let scale = opts.step_ratio.powi(k as i32);
