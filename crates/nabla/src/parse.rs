@@ -710,3 +710,37 @@ mod tests {
         assert_eq!(text("x^(10^30)"), "x**1000000000000000000000000000000");
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::parse;
+    use crate::Store;
+    use crate::print::{to_latex, to_text};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// Any text either parses (and then differentiates and prints) or gives an error whose
+        /// span lies inside the input; nothing panics.
+        #[test]
+        fn arbitrary_text_never_panics(input in "[xy0-9.e+*/^()\\-, a-z_]{0,40}|\\PC{0,20}") {
+            let mut s = Store::new();
+            match parse(&mut s, &input) {
+                Ok(f) => {
+                    let x = s.symbol_id("x");
+                    let d = s.diff(f, x);
+                    let text = to_text(&s, d);
+                    to_latex(&s, d);
+                    prop_assert!(parse(&mut s, &text).is_ok(), "{} printed as {}", input, text);
+                }
+                Err(e) => {
+                    prop_assert!(e.span.start <= e.span.end && e.span.end <= input.len(), "{:?} for {:?}", e.span, input);
+                    prop_assert!(input.is_char_boundary(e.span.start) && input.is_char_boundary(e.span.end));
+                    e.render(&input);
+                }
+            }
+        }
+    }
+}
