@@ -14,7 +14,10 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use crate::store::{Id, Store};
+use crate::store::{Id, Store, TooLarge};
+
+/// Longest text a printer produces before giving up with [`TooLarge`].
+const MAX_OUTPUT: usize = 1 << 31;
 
 pub use order::{compare_terms, sorted_factors, sorted_terms};
 
@@ -78,6 +81,11 @@ pub(crate) fn render(store: &Store, root: Id, printer: &impl Layout) -> String {
     };
     push(&mut stack, (root, false), 0);
     while let Some(frame) = stack.last_mut() {
+        // Text can be exponentially larger than the graph (x^x^x^... differentiated): refuse
+        // past a few GB rather than exhaust memory.
+        if out.len() > MAX_OUTPUT {
+            std::panic::panic_any(TooLarge);
+        }
         match frame.pieces.next() {
             Some(Piece::Text(t)) => out.extend_from_slice(t.as_bytes()),
             Some(Piece::Node(id, neg)) => match printed.get(&(id, neg)) {
