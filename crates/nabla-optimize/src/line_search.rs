@@ -8,7 +8,7 @@
 //! is the one they return, so the caller's buffers then hold the accepted point and its gradient.
 
 use crate::driver::{Halt, Run, dot};
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use crate::stop::StopReason;
 
 /// A line search: finds a step along a descent direction, given `φ`, `φ(0)`, `φ'(0) < 0` and a
@@ -353,28 +353,19 @@ fn dcstep(
 
 impl StrongWolfe {
     pub(crate) fn validate(&self) -> Result<(), OptimizeError> {
-        if !(self.c1 > 0.0 && self.c1 < self.c2 && self.c2 < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.c1/c2",
-                format!("{}/{}", self.c1, self.c2),
-                "need 0 < c1 < c2 < 1",
-            ));
-        }
-        if !(self.xtol >= 0.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.xtol",
-                self.xtol,
-                "must be >= 0",
-            ));
-        }
-        if self.max_evaluations == 0 {
-            return Err(OptimizeError::invalid(
-                "line_search.max_evaluations",
-                0,
-                "must be >= 1",
-            ));
-        }
-        Ok(())
+        require(
+            self.c1 > 0.0 && self.c1 < self.c2 && self.c2 < 1.0,
+            "line_search.c1/c2",
+            format_args!("{}/{}", self.c1, self.c2),
+            "need 0 < c1 < c2 < 1",
+        )?;
+        require(
+            self.xtol >= 0.0,
+            "line_search.xtol",
+            self.xtol,
+            "must be >= 0",
+        )?;
+        require_evaluations(self.max_evaluations)
     }
 }
 
@@ -442,29 +433,30 @@ impl Default for Backtracking {
 
 impl Backtracking {
     pub(crate) fn validate(&self) -> Result<(), OptimizeError> {
-        if !(self.c1 > 0.0 && self.c1 < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.c1",
-                self.c1,
-                "need 0 < c1 < 1",
-            ));
-        }
-        if !(0.0 < self.shrink_min && self.shrink_min <= self.shrink_max && self.shrink_max < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.shrink_min/max",
-                format!("{}/{}", self.shrink_min, self.shrink_max),
-                "need 0 < shrink_min <= shrink_max < 1",
-            ));
-        }
-        if self.max_evaluations == 0 {
-            return Err(OptimizeError::invalid(
-                "line_search.max_evaluations",
-                0,
-                "must be >= 1",
-            ));
-        }
-        Ok(())
+        require(
+            self.c1 > 0.0 && self.c1 < 1.0,
+            "line_search.c1",
+            self.c1,
+            "need 0 < c1 < 1",
+        )?;
+        require(
+            0.0 < self.shrink_min && self.shrink_min <= self.shrink_max && self.shrink_max < 1.0,
+            "line_search.shrink_min/max",
+            format_args!("{}/{}", self.shrink_min, self.shrink_max),
+            "need 0 < shrink_min <= shrink_max < 1",
+        )?;
+        require_evaluations(self.max_evaluations)
     }
+}
+
+/// Both searches cap their evaluations the same way and must be allowed at least one.
+fn require_evaluations(max_evaluations: usize) -> Result<(), OptimizeError> {
+    require(
+        max_evaluations > 0,
+        "line_search.max_evaluations",
+        max_evaluations,
+        "must be >= 1",
+    )
 }
 
 impl LineSearch for Backtracking {
