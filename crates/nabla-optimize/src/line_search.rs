@@ -150,57 +150,33 @@ impl MoreThuente {
 
         let mut stp = stp;
         // In the first stage, a modified function (with the sufficient-decrease line subtracted) is
-        // used while it is positive-sloped, which lets the search find a step with sufficient decrease.
-        if self.stage_one && f <= self.fx && f > ftest {
-            let gt = self.gtest;
-            let mut x = Side {
-                st: self.stx,
-                f: self.fx - self.stx * gt,
-                g: self.gx - gt,
-            };
-            let mut y = Side {
-                st: self.sty,
-                f: self.fy - self.sty * gt,
-                g: self.gy - gt,
-            };
-            let p = Side {
-                st: stp,
-                f: f - stp * gt,
+        // used while it is positive-sloped, which lets the search find a step with sufficient decrease:
+        // ψ(α) = φ(α) − α·gtest. Both stages run the same interval update, on ψ or on φ itself.
+        let shift = (self.stage_one && f <= self.fx && f > ftest).then_some(self.gtest);
+        let side = |st: f64, f: f64, g: f64| match shift {
+            Some(gt) => Side {
+                st,
+                f: f - st * gt,
                 g: g - gt,
-            };
-            stp = dcstep(
-                &mut x,
-                &mut y,
-                p,
-                &mut self.bracketed,
-                self.stmin,
-                self.stmax,
-            );
-            (self.stx, self.fx, self.gx) = (x.st, x.f + x.st * gt, x.g + gt);
-            (self.sty, self.fy, self.gy) = (y.st, y.f + y.st * gt, y.g + gt);
-        } else {
-            let mut x = Side {
-                st: self.stx,
-                f: self.fx,
-                g: self.gx,
-            };
-            let mut y = Side {
-                st: self.sty,
-                f: self.fy,
-                g: self.gy,
-            };
-            let p = Side { st: stp, f, g };
-            stp = dcstep(
-                &mut x,
-                &mut y,
-                p,
-                &mut self.bracketed,
-                self.stmin,
-                self.stmax,
-            );
-            (self.stx, self.fx, self.gx) = (x.st, x.f, x.g);
-            (self.sty, self.fy, self.gy) = (y.st, y.f, y.g);
-        }
+            },
+            None => Side { st, f, g },
+        };
+        let unshift = |s: Side| match shift {
+            Some(gt) => (s.st, s.f + s.st * gt, s.g + gt),
+            None => (s.st, s.f, s.g),
+        };
+        let mut x = side(self.stx, self.fx, self.gx);
+        let mut y = side(self.sty, self.fy, self.gy);
+        stp = dcstep(
+            &mut x,
+            &mut y,
+            side(stp, f, g),
+            &mut self.bracketed,
+            self.stmin,
+            self.stmax,
+        );
+        (self.stx, self.fx, self.gx) = unshift(x);
+        (self.sty, self.fy, self.gy) = unshift(y);
 
         if self.bracketed {
             // Force a sufficient shrink of the interval, bisecting if needed.
