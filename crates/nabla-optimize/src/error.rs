@@ -50,17 +50,23 @@ pub enum OptimizeError {
     HessianUnavailable { method: &'static str },
 }
 
-impl OptimizeError {
-    pub(crate) fn invalid(
-        name: &'static str,
-        value: impl fmt::Display,
-        reason: &'static str,
-    ) -> Self {
-        OptimizeError::InvalidOption {
+/// `Ok` when `ok`, else the [`OptimizeError::InvalidOption`] naming the option: the one shape in
+/// which every method, line search and [`crate::Options`] checks its parameters, so each check is a
+/// single statement and the messages stay uniform.
+pub(crate) fn require(
+    ok: bool,
+    name: &'static str,
+    value: impl fmt::Display,
+    reason: &'static str,
+) -> Result<(), OptimizeError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(OptimizeError::InvalidOption {
             name,
             value: value.to_string(),
             reason,
-        }
+        })
     }
 }
 

@@ -19,43 +19,33 @@
 //! ```
 
 use crate::driver::{Minimizer, Observer, drive};
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use crate::line_search::{Backtracking, along};
 use crate::objective::Objective;
 use crate::stop::{Options, Solution};
 use crate::update::{AdaGrad, Adam, Momentum, RmsProp, Sgd, UpdateRule};
 
 fn positive(name: &'static str, v: f64) -> Result<(), OptimizeError> {
-    if v > 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(OptimizeError::invalid(
-            name,
-            v,
-            "must be positive and finite",
-        ))
-    }
+    require(
+        v > 0.0 && v.is_finite(),
+        name,
+        v,
+        "must be positive and finite",
+    )
 }
 
 fn non_negative(name: &'static str, v: f64) -> Result<(), OptimizeError> {
-    if v >= 0.0 && v.is_finite() {
-        Ok(())
-    } else {
-        Err(OptimizeError::invalid(
-            name,
-            v,
-            "must be non-negative and finite",
-        ))
-    }
+    require(
+        v >= 0.0 && v.is_finite(),
+        name,
+        v,
+        "must be non-negative and finite",
+    )
 }
 
 /// A coefficient in `[0, 1)` (momentum, decay rates).
 fn fraction(name: &'static str, v: f64) -> Result<(), OptimizeError> {
-    if (0.0..1.0).contains(&v) {
-        Ok(())
-    } else {
-        Err(OptimizeError::invalid(name, v, "must be in [0, 1)"))
-    }
+    require((0.0..1.0).contains(&v), name, v, "must be in [0, 1)")
 }
 
 /// An update rule usable as a minimiser: a name and a check of its hyper-parameters.

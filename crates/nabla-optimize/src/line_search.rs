@@ -8,7 +8,7 @@
 //! is the one they return, so the caller's buffers then hold the accepted point and its gradient.
 
 use crate::driver::{Halt, Run, dot};
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use crate::stop::StopReason;
 
 /// A line search: finds a step along a descent direction, given `φ`, `φ(0)`, `φ'(0) < 0` and a
@@ -150,57 +150,33 @@ impl MoreThuente {
 
         let mut stp = stp;
         // In the first stage, a modified function (with the sufficient-decrease line subtracted) is
-        // used while it is positive-sloped, which lets the search find a step with sufficient decrease.
-        if self.stage_one && f <= self.fx && f > ftest {
-            let gt = self.gtest;
-            let mut x = Side {
-                st: self.stx,
-                f: self.fx - self.stx * gt,
-                g: self.gx - gt,
-            };
-            let mut y = Side {
-                st: self.sty,
-                f: self.fy - self.sty * gt,
-                g: self.gy - gt,
-            };
-            let p = Side {
-                st: stp,
-                f: f - stp * gt,
+        // used while it is positive-sloped, which lets the search find a step with sufficient decrease:
+        // ψ(α) = φ(α) − α·gtest. Both stages run the same interval update, on ψ or on φ itself.
+        let shift = (self.stage_one && f <= self.fx && f > ftest).then_some(self.gtest);
+        let side = |st: f64, f: f64, g: f64| match shift {
+            Some(gt) => Side {
+                st,
+                f: f - st * gt,
                 g: g - gt,
-            };
-            stp = dcstep(
-                &mut x,
-                &mut y,
-                p,
-                &mut self.bracketed,
-                self.stmin,
-                self.stmax,
-            );
-            (self.stx, self.fx, self.gx) = (x.st, x.f + x.st * gt, x.g + gt);
-            (self.sty, self.fy, self.gy) = (y.st, y.f + y.st * gt, y.g + gt);
-        } else {
-            let mut x = Side {
-                st: self.stx,
-                f: self.fx,
-                g: self.gx,
-            };
-            let mut y = Side {
-                st: self.sty,
-                f: self.fy,
-                g: self.gy,
-            };
-            let p = Side { st: stp, f, g };
-            stp = dcstep(
-                &mut x,
-                &mut y,
-                p,
-                &mut self.bracketed,
-                self.stmin,
-                self.stmax,
-            );
-            (self.stx, self.fx, self.gx) = (x.st, x.f, x.g);
-            (self.sty, self.fy, self.gy) = (y.st, y.f, y.g);
-        }
+            },
+            None => Side { st, f, g },
+        };
+        let unshift = |s: Side| match shift {
+            Some(gt) => (s.st, s.f + s.st * gt, s.g + gt),
+            None => (s.st, s.f, s.g),
+        };
+        let mut x = side(self.stx, self.fx, self.gx);
+        let mut y = side(self.sty, self.fy, self.gy);
+        stp = dcstep(
+            &mut x,
+            &mut y,
+            side(stp, f, g),
+            &mut self.bracketed,
+            self.stmin,
+            self.stmax,
+        );
+        (self.stx, self.fx, self.gx) = unshift(x);
+        (self.sty, self.fy, self.gy) = unshift(y);
 
         if self.bracketed {
             // Force a sufficient shrink of the interval, bisecting if needed.
@@ -353,28 +329,19 @@ fn dcstep(
 
 impl StrongWolfe {
     pub(crate) fn validate(&self) -> Result<(), OptimizeError> {
-        if !(self.c1 > 0.0 && self.c1 < self.c2 && self.c2 < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.c1/c2",
-                format!("{}/{}", self.c1, self.c2),
-                "need 0 < c1 < c2 < 1",
-            ));
-        }
-        if !(self.xtol >= 0.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.xtol",
-                self.xtol,
-                "must be >= 0",
-            ));
-        }
-        if self.max_evaluations == 0 {
-            return Err(OptimizeError::invalid(
-                "line_search.max_evaluations",
-                0,
-                "must be >= 1",
-            ));
-        }
-        Ok(())
+        require(
+            self.c1 > 0.0 && self.c1 < self.c2 && self.c2 < 1.0,
+            "line_search.c1/c2",
+            format_args!("{}/{}", self.c1, self.c2),
+            "need 0 < c1 < c2 < 1",
+        )?;
+        require(
+            self.xtol >= 0.0,
+            "line_search.xtol",
+            self.xtol,
+            "must be >= 0",
+        )?;
+        require_evaluations(self.max_evaluations)
     }
 }
 
@@ -442,29 +409,30 @@ impl Default for Backtracking {
 
 impl Backtracking {
     pub(crate) fn validate(&self) -> Result<(), OptimizeError> {
-        if !(self.c1 > 0.0 && self.c1 < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.c1",
-                self.c1,
-                "need 0 < c1 < 1",
-            ));
-        }
-        if !(0.0 < self.shrink_min && self.shrink_min <= self.shrink_max && self.shrink_max < 1.0) {
-            return Err(OptimizeError::invalid(
-                "line_search.shrink_min/max",
-                format!("{}/{}", self.shrink_min, self.shrink_max),
-                "need 0 < shrink_min <= shrink_max < 1",
-            ));
-        }
-        if self.max_evaluations == 0 {
-            return Err(OptimizeError::invalid(
-                "line_search.max_evaluations",
-                0,
-                "must be >= 1",
-            ));
-        }
-        Ok(())
+        require(
+            self.c1 > 0.0 && self.c1 < 1.0,
+            "line_search.c1",
+            self.c1,
+            "need 0 < c1 < 1",
+        )?;
+        require(
+            0.0 < self.shrink_min && self.shrink_min <= self.shrink_max && self.shrink_max < 1.0,
+            "line_search.shrink_min/max",
+            format_args!("{}/{}", self.shrink_min, self.shrink_max),
+            "need 0 < shrink_min <= shrink_max < 1",
+        )?;
+        require_evaluations(self.max_evaluations)
     }
+}
+
+/// Both searches cap their evaluations the same way and must be allowed at least one.
+fn require_evaluations(max_evaluations: usize) -> Result<(), OptimizeError> {
+    require(
+        max_evaluations > 0,
+        "line_search.max_evaluations",
+        max_evaluations,
+        "must be >= 1",
+    )
 }
 
 impl LineSearch for Backtracking {

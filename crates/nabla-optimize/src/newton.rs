@@ -10,7 +10,7 @@
 //!   wherever `H` is positive definite.
 
 use crate::driver::{Minimizer, Observer, dot, drive, norm};
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
 use crate::stop::{Options, Solution};
@@ -222,14 +222,13 @@ impl Minimizer for Newton {
         observer: Option<Observer<'_>>,
     ) -> Result<Solution, OptimizeError> {
         self.line_search.validate()?;
-        if let NewtonSolver::ModifiedCholesky { min_shift } = self.solver
-            && !(min_shift > 0.0 && min_shift.is_finite())
-        {
-            return Err(OptimizeError::invalid(
+        if let NewtonSolver::ModifiedCholesky { min_shift } = self.solver {
+            require(
+                min_shift > 0.0 && min_shift.is_finite(),
                 "min_shift",
                 min_shift,
                 "must be positive",
-            ));
+            )?;
         }
         drive(objective, x0, options, observer, |run| {
             let n = run.dimension();

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 use crate::driver::{Halt, Minimizer, Observer, Run, dot, drive, norm};
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
 use crate::stop::{Options, Solution, StopReason};
@@ -218,9 +218,7 @@ impl Minimizer for Lbfgs {
         observer: Option<Observer<'_>>,
     ) -> Result<Solution, OptimizeError> {
         self.line_search.validate()?;
-        if self.memory == 0 {
-            return Err(OptimizeError::invalid("memory", 0, "must be at least 1"));
-        }
+        require(self.memory > 0, "memory", self.memory, "must be at least 1")?;
         drive(objective, x0, options, observer, |run| {
             let n = run.dimension();
             let (mut xt, mut gt, mut p) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);

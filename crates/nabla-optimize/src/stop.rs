@@ -1,7 +1,7 @@
 //! Stopping rules, run options and what a run returns: [`Options`], [`StopReason`], [`Solution`],
 //! [`Iterate`] (one point of a trace) and [`Evaluations`] (the counters).
 
-use crate::error::OptimizeError;
+use crate::error::{OptimizeError, require};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -72,36 +72,31 @@ impl Options {
             ("relative_tolerance", self.relative_tolerance),
         ];
         for (name, value) in tolerances {
-            if !(value >= 0.0 && value.is_finite()) {
-                return Err(OptimizeError::invalid(
-                    name,
-                    value,
-                    "must be finite and non-negative",
-                ));
-            }
+            require(
+                value >= 0.0 && value.is_finite(),
+                name,
+                value,
+                "must be finite and non-negative",
+            )?;
         }
-        if self.max_iterations == 0 {
-            return Err(OptimizeError::invalid(
-                "max_iterations",
-                0,
-                "must be at least 1",
-            ));
-        }
-        if self.max_evaluations == 0 {
-            return Err(OptimizeError::invalid(
-                "max_evaluations",
-                0,
-                "must be at least 1",
-            ));
-        }
-        if !(self.divergence_bound > 0.0) {
-            return Err(OptimizeError::invalid(
-                "divergence_bound",
-                self.divergence_bound,
-                "must be positive",
-            ));
-        }
-        Ok(())
+        require(
+            self.max_iterations > 0,
+            "max_iterations",
+            self.max_iterations,
+            "must be at least 1",
+        )?;
+        require(
+            self.max_evaluations > 0,
+            "max_evaluations",
+            self.max_evaluations,
+            "must be at least 1",
+        )?;
+        require(
+            self.divergence_bound > 0.0,
+            "divergence_bound",
+            self.divergence_bound,
+            "must be positive",
+        )
     }
 }
 

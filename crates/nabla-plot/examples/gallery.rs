@@ -108,6 +108,23 @@ fn training_curves(
     curves
 }
 
+/// The path of `steps` iterates from `start`, each point made by `next(t, p, ∇f(p))` for
+/// `t = 1, 2, …`: the loop every method below shares, so each states only its update.
+fn iterate(
+    grad: impl Fn(f64, f64) -> (f64, f64),
+    start: (f64, f64),
+    steps: usize,
+    mut next: impl FnMut(i32, (f64, f64), (f64, f64)) -> (f64, f64),
+) -> Vec<(f64, f64)> {
+    let mut p = start;
+    let mut path = vec![p];
+    for t in 1..=steps as i32 {
+        p = next(t, p, grad(p.0, p.1));
+        path.push(p);
+    }
+    path
+}
+
 /// Plain gradient descent iterates.
 fn descend(
     grad: impl Fn(f64, f64) -> (f64, f64),
@@ -115,14 +132,9 @@ fn descend(
     rate: f64,
     steps: usize,
 ) -> Vec<(f64, f64)> {
-    let mut p = start;
-    let mut path = vec![p];
-    for _ in 0..steps {
-        let g = grad(p.0, p.1);
-        p = (p.0 - rate * g.0, p.1 - rate * g.1);
-        path.push(p);
-    }
-    path
+    iterate(grad, start, steps, |_, p, g| {
+        (p.0 - rate * g.0, p.1 - rate * g.1)
+    })
 }
 
 /// Heavy-ball momentum iterates.
@@ -133,15 +145,11 @@ fn momentum(
     beta: f64,
     steps: usize,
 ) -> Vec<(f64, f64)> {
-    let (mut p, mut v) = (start, (0.0, 0.0));
-    let mut path = vec![p];
-    for _ in 0..steps {
-        let g = grad(p.0, p.1);
+    let mut v = (0.0, 0.0);
+    iterate(grad, start, steps, |_, p, g| {
         v = (beta * v.0 - rate * g.0, beta * v.1 - rate * g.1);
-        p = (p.0 + v.0, p.1 + v.1);
-        path.push(p);
-    }
-    path
+        (p.0 + v.0, p.1 + v.1)
+    })
 }
 
 /// Adam iterates (β₁ = 0.9, β₂ = 0.999).
@@ -152,10 +160,8 @@ fn adam(
     steps: usize,
 ) -> Vec<(f64, f64)> {
     let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
-    let (mut p, mut m, mut v) = (start, [0.0; 2], [0.0; 2]);
-    let mut path = vec![p];
-    for t in 1..=steps as i32 {
-        let g = grad(p.0, p.1);
+    let (mut m, mut v) = ([0.0; 2], [0.0; 2]);
+    iterate(grad, start, steps, |t, p, g| {
         let g = [g.0, g.1];
         let mut step = [0.0; 2];
         for i in 0..2 {
@@ -164,8 +170,6 @@ fn adam(
             step[i] =
                 rate * (m[i] / (1.0 - b1.powi(t))) / ((v[i] / (1.0 - b2.powi(t))).sqrt() + eps);
         }
-        p = (p.0 - step[0], p.1 - step[1]);
-        path.push(p);
-    }
-    path
+        (p.0 - step[0], p.1 - step[1])
+    })
 }

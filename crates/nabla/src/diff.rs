@@ -51,11 +51,7 @@ impl Store {
                 continue;
             }
             order.push(id);
-            match self.node(id) {
-                Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => stack.extend(c.iter().copied()),
-                Node::Pow(b, e) => stack.extend([*b, *e]),
-                _ => {}
-            }
+            self.push_children(id, &mut stack);
         }
         order.sort_unstable();
         order

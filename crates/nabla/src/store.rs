@@ -197,10 +197,18 @@ impl Store {
 
     /// Children of `id` (both operands for a power).
     pub fn children(&self, id: Id) -> Vec<Id> {
+        let mut children = Vec::new();
+        self.push_children(id, &mut children);
+        children
+    }
+
+    /// Pushes the children of `id` onto `stack`, in [`Store::children`] order: the step of every
+    /// depth-first walk, without allocating a vector per node.
+    pub(crate) fn push_children(&self, id: Id, stack: &mut Vec<Id>) {
         match self.node(id) {
-            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => c.to_vec(),
-            Node::Pow(b, e) => vec![*b, *e],
-            _ => Vec::new(),
+            Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => stack.extend(c.iter().copied()),
+            Node::Pow(b, e) => stack.extend([*b, *e]),
+            _ => {}
         }
     }
 
@@ -316,11 +324,7 @@ impl Store {
                 continue;
             }
             order.push(id);
-            match self.node(id) {
-                Node::Add(c) | Node::Mul(c) | Node::Call(_, c) => stack.extend(c.iter().copied()),
-                Node::Pow(b, e) => stack.extend([*b, *e]),
-                _ => {}
-            }
+            self.push_children(id, &mut stack);
         }
         // Children always have smaller ids than their parents.
         order.sort_unstable();
