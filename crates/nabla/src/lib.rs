@@ -25,6 +25,7 @@ pub mod eval;
 pub mod expand;
 pub mod number;
 pub mod parse;
+mod poly;
 pub mod print;
 pub mod simplify;
 pub mod store;

@@ -5,6 +5,7 @@ use rustc_hash::FxHashMap;
 
 use crate::expand::expand;
 use crate::number::Number;
+use crate::poly::{Generators, Poly};
 use crate::store::{Func, Id, Node, Store};
 
 /// The smallest of a few equivalent forms of `root`.
@@ -16,6 +17,9 @@ use crate::store::{Func, Id, Node, Store};
 ///     ("(x + 1)^2 - x^2 - 2*x", "1"),
 ///     ("sin(x)^2 + cos(x)^2 + y", "y + 1"),
 ///     ("1/x - 1/(x + 1)", "1/(x*(x + 1))"),
+///     ("(x^2 - 1)/(x - 1)", "x + 1"),
+///     ("(x^2 - y^2)/(x + y)^2", "(x - y)/(x + y)"),
+///     ("x/(x^2 + x)", "1/(x + 1)"),
 /// ] {
 ///     let e = parse(&mut s, input).unwrap();
 ///     let r = simplify(&mut s, e);
@@ -127,10 +131,12 @@ fn combine_squares(store: &mut Store, mut terms: Vec<Id>) -> Id {
 /// A term as its numerator factors and its denominator's (base, power) pairs.
 type Fraction = (Vec<Id>, Vec<(Id, i64)>);
 
-/// Writes a sum of fractions over a common denominator, with the numerator expanded.
+/// Writes a sum of fractions over a common denominator, with the numerator expanded and every
+/// denominator factor that divides it exactly cancelled.
 fn together(store: &mut Store, root: Id) -> Id {
-    let Node::Add(terms) = store.node(root).clone() else {
-        return root;
+    let terms: Vec<Id> = match store.node(root) {
+        Node::Add(t) => t.to_vec(),
+        _ => vec![root],
     };
     // Denominator factor base -> highest power seen.
     let mut denominators: Vec<(Id, i64)> = Vec::new();
@@ -185,7 +191,44 @@ fn together(store: &mut Store, root: Id) -> Id {
         numerator_terms.push(store.mul(factors));
     }
     let numerator = store.add(numerator_terms);
-    let numerator = expand(store, numerator);
+    let mut numerator = expand(store, numerator);
+    // Cancel each denominator factor that divides the numerator exactly: (x^2 - 1)/(x - 1) → x + 1.
+    let mut gens = Generators::default();
+    if let Some(mut n) = Poly::from_expr(store, numerator, &mut gens) {
+        for (b, power) in denominators.iter_mut() {
+            let expanded = expand(store, *b);
+            let Some(d) = Poly::from_expr(store, expanded, &mut gens) else {
+                continue;
+            };
+            while *power > 0 {
+                match n.divide_exactly(&d) {
+                    Some(q) => {
+                        n = q;
+                        *power -= 1;
+                    }
+                    None => break,
+                }
+            }
+        }
+        // And the other way round, a numerator dividing a denominator factor: x/(x^2 + x) → 1/(x + 1).
+        let mut reduced = None;
+        for (b, power) in denominators.iter_mut() {
+            let expanded = expand(store, *b);
+            let Some(d) = Poly::from_expr(store, expanded, &mut gens) else {
+                continue;
+            };
+            if *power > 0 && !n.is_constant() {
+                if let Some(q) = d.divide_exactly(&n) {
+                    *power -= 1;
+                    reduced = Some(q.to_expr(store, &gens));
+                    n = Poly::one();
+                    break;
+                }
+            }
+        }
+        denominators.extend(reduced.map(|q| (q, 1)));
+        numerator = n.to_expr(store, &gens);
+    }
     let den_factors: Vec<Id> = denominators
         .into_iter()
         .map(|(b, n)| {
