@@ -217,13 +217,14 @@ fn together(store: &mut Store, root: Id) -> Id {
             let Some(d) = Poly::from_expr(store, expanded, &mut gens) else {
                 continue;
             };
-            if *power > 0 && !n.is_constant() {
-                if let Some(q) = d.divide_exactly(&n) {
-                    *power -= 1;
-                    reduced = Some(q.to_expr(store, &gens));
-                    n = Poly::one();
-                    break;
-                }
+            if *power > 0
+                && !n.is_constant()
+                && let Some(q) = d.divide_exactly(&n)
+            {
+                *power -= 1;
+                reduced = Some(q.to_expr(store, &gens));
+                n = Poly::one();
+                break;
             }
         }
         denominators.extend(reduced.map(|q| (q, 1)));
