@@ -39,7 +39,7 @@ Exit status: 0 success, 1 a failed check, evaluation or training, 2 a usage or p
 
 /// nabla: partial derivatives, exact and fast.
 #[derive(Parser)]
-#[command(name = "nabla", version, about, after_help = EXAMPLES)]
+#[command(name = "nabla", version, about = "nabla: partial derivatives, exact and fast", after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,19 +47,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Every first and second partial derivative, mixed ones in both orders.
     Partials(commands::symbolic::GradArgs),
+    /// Differentiate an expression by one or more variables, left to right.
     Diff(commands::symbolic::DiffArgs),
+    /// The gradient: symbolic, or numbers at --at by any of four methods.
     Grad(commands::symbolic::GradArgs),
+    /// The Jacobian of several expressions.
     Jacobian(commands::symbolic::JacobianArgs),
+    /// The Hessian (each mixed partial computed once): symbolic, or numbers at --at.
     Hessian(commands::symbolic::GradArgs),
+    /// Evaluate an expression at a point.
     Eval(commands::symbolic::EvalArgs),
+    /// Simplify: the smallest of expanded, combined-fraction and trigonometric forms.
     Simplify(commands::symbolic::RewriteArgs),
+    /// Multiply out products and integer powers of sums.
     Expand(commands::symbolic::RewriteArgs),
+    /// Answer differentiation requests given as JSON Lines on standard input.
+    ///
+    /// Each line `{"expr": "x^2*y", "wrt": ["x", "y"]}` is answered, in order, by one line
+    /// `{"result": "2*x"}` or `{"error": "..."}`; a malformed line gets an error line and the batch
+    /// goes on. Answers are written as soon as no more input is waiting.
     Batch(commands::batch::BatchArgs),
+    /// Compute every first and second partial four ways and check that they agree.
     Check(commands::check::CheckArgs),
+    /// Minimise an expression from a start point.
     Minimize(commands::minimize::MinimizeArgs),
+    /// Plot an expression of one variable (f and f') or two (filled contours).
     Plot(commands::plot::PlotArgs),
+    /// Train a multilayer perceptron on a CSV file.
+    ///
+    /// The file needs a header row; every column but the label must hold numbers. Classification or
+    /// regression is chosen from the label column (see --task).
     Train(commands::train::TrainArgs),
+    /// Apply a model saved by `nabla train --save` to the rows of a CSV file.
     Predict(commands::train::PredictArgs),
 }
 
