@@ -84,12 +84,12 @@ impl Store {
             return self.constant(c);
         }
         let mut constant = Number::ZERO;
-        // Each group: coefficient, rest, the first term (reused when the group has one member).
+        // Each group: coefficient, rest, its first term, and whether later terms merged into it
+        // (an unmerged group reuses its first term's id instead of rebuilding the product).
         let mut groups: Vec<(Number, Rest, Id, bool)> = Vec::with_capacity(terms.len());
         let mut index: HashTable<usize> = HashTable::new();
-        let mut pending: Vec<Id> = terms;
-        let mut flat = Vec::with_capacity(pending.len());
-        for t in pending.drain(..) {
+        let mut flat = Vec::with_capacity(terms.len());
+        for t in terms {
             match self.node(t) {
                 Node::Add(inner) => flat.extend_from_slice(inner),
                 _ => flat.push(t),
