@@ -97,7 +97,7 @@ pub type NoHessian = fn(&[f64], &mut [f64]);
 /// assert_eq!(h, [2.0, 0.0, 0.0, 6.0]);
 /// ```
 ///
-/// A function written once against [`nabla_autodiff::Real`] gets its gradient by reverse mode: record
+/// A function written once against `nabla_autodiff::Real` gets its gradient by reverse mode: record
 /// it once, then replay the tape at every point the minimiser asks for (no re-recording and no
 /// allocation per evaluation; the tape freezes control flow, which Rosenbrock has none of).
 ///

@@ -2,7 +2,7 @@
 //!
 //! Expressions live in a hash-consed [`Store`]; they are built in canonical form (see [`canon`]),
 //! parsed from text ([`parse()`]), differentiated ([`Store::diff`]), printed as text or LaTeX
-//! ([`print`]), and evaluated or substituted ([`eval`]).
+//! ([`print`](mod@print)), and evaluated or substituted ([`eval`]).
 //!
 //! ```
 //! use nabla::{parse, print::to_text, Store};

@@ -1,7 +1,7 @@
 //! Printers: text (valid nabla and SymPy input, read like SymPy's printer) and LaTeX.
 //!
-//! Both share one engine: a printer describes each node as a list of [`Piece`]s (literal text and
-//! child nodes), and [`render`] walks them with an explicit stack, so deep expressions print
+//! Both share one engine: a printer describes each node as a list of `Piece`s (literal text and
+//! child nodes), and `render` walks them with an explicit stack, so deep expressions print
 //! without recursion. A node that occurs again is copied from where it was first printed, so an
 //! expression that is small as a graph but huge as text (a derivative of a deep chain) prints at
 //! memory-copy speed.
