@@ -25,6 +25,7 @@ enum Op {
     Neg(u32),
     Recip(u32),
     Sqrt(u32),
+    Square(u32),
     Powi(u32, i32),
     Powf(u32, u32),
     Call(Func, u32),
@@ -124,7 +125,10 @@ impl Program {
                         }
                         Some(Number::Exact(r)) if r.is_minus_one() => builder.push(Op::Recip(b)),
                         Some(Number::Exact(r)) if small_int(r).is_some() => {
-                            builder.push(Op::Powi(b, small_int(r).expect("checked")))
+                            match small_int(r).expect("checked") {
+                                2 => builder.push(Op::Square(b)),
+                                n => builder.push(Op::Powi(b, n)),
+                            }
                         }
                         _ => {
                             let e = operand(&mut builder, &reg, *e);
@@ -150,6 +154,10 @@ impl Program {
             .iter()
             .map(|&r| operand(&mut builder, &reg, r))
             .collect();
+        assert!(
+            builder.operands_precede_their_use(),
+            "compiled operands must name earlier registers"
+        );
         Ok(Program {
             inputs: inputs.len(),
             ops: builder.ops,
@@ -258,6 +266,25 @@ struct Builder {
 }
 
 impl Builder {
+    /// The invariant `Evaluator::eval` relies on to index registers without bounds checks.
+    fn operands_precede_their_use(&self) -> bool {
+        self.ops.iter().enumerate().all(|(i, op)| {
+            let earlier = |k: &u32| (*k as usize) < i;
+            match op {
+                Op::Const(_) | Op::Input(_) => true,
+                Op::Add(a, b) | Op::Mul(a, b) | Op::Powf(a, b) | Op::Atan2(a, b) => {
+                    earlier(a) && earlier(b)
+                }
+                Op::Neg(a)
+                | Op::Recip(a)
+                | Op::Sqrt(a)
+                | Op::Square(a)
+                | Op::Powi(a, _)
+                | Op::Call(_, a) => earlier(a),
+            }
+        })
+    }
+
     fn push(&mut self, op: Op) -> u32 {
         self.ops.push(op);
         (self.ops.len() - 1) as u32
@@ -293,10 +320,11 @@ impl<T: Real> Evaluator<'_, T> {
         self.regs.resize(ops.len(), T::zero());
         let r = &mut self.regs[..];
         for (i, op) in ops.iter().enumerate() {
-            // Operands always name earlier registers (the compiler emits children first), so
-            // `get` never fails; it keeps the loop free of panicking bounds checks' code paths.
-            let at = |k: u32| r.get(k as usize).copied().unwrap_or_else(T::zero);
-            r[i] = match *op {
+            // SAFETY: `Builder::push` only ever emits operands naming earlier registers (children
+            // are compiled before their parents, and `compile` asserts it), and `r` holds one
+            // register per instruction, so every operand index is `< i < r.len()`.
+            let at = |k: u32| unsafe { *r.get_unchecked(k as usize) };
+            let v = match *op {
                 Op::Const(c) => T::from_f64(c),
                 Op::Input(k) => x[k as usize],
                 Op::Add(a, b) => at(a) + at(b),
@@ -304,11 +332,14 @@ impl<T: Real> Evaluator<'_, T> {
                 Op::Neg(a) => -at(a),
                 Op::Recip(a) => T::one() / at(a),
                 Op::Sqrt(a) => at(a).sqrt(),
+                Op::Square(a) => at(a) * at(a),
                 Op::Powi(a, n) => at(a).powi(n),
                 Op::Powf(a, b) => at(a).powf(at(b)),
                 Op::Atan2(a, b) => at(a).atan2(at(b)),
                 Op::Call(f, a) => call(f, at(a)),
             };
+            // SAFETY: `i < ops.len() == r.len()`.
+            unsafe { *r.get_unchecked_mut(i) = v };
         }
         for (o, &k) in out.iter_mut().zip(&self.program.outputs) {
             *o = r[k as usize];
