@@ -247,6 +247,18 @@ impl Run<'_> {
         Ok(reason)
     }
 
+    /// The predicted-step rule: the distance to the minimum, estimated from the step `p` a
+    /// quasi-Newton method would try next and the lengths of the two steps it took last
+    /// (`[older, newer]`), is at most `predicted_step_tolerance`. For iterates that contract with
+    /// ratio `r`, `‖x − x*‖ ≤ ‖p‖ / (1 − r)`; `r` is the larger of the last two observed ratios
+    /// `‖p‖ / newer` and `newer / older`, so a single short step after a stall does not pass for
+    /// convergence. Without contraction (`r ≥ 1`) nothing is estimated.
+    pub fn negligible_predicted_step(&self, p: &[f64], steps: [f64; 2]) -> bool {
+        let next = norm(p);
+        let r = (next / steps[1]).max(steps[1] / steps[0]);
+        r < 1.0 && next / (1.0 - r) <= self.options.predicted_step_tolerance
+    }
+
     /// The relative-change rule: `|f_old − f_new| ≤ relative_tolerance · max(|f_old|, |f_new|, 1)`.
     pub fn negligible_change(&self, f_old: f64, f_new: f64) -> bool {
         let scale = f_old.abs().max(f_new.abs()).max(1.0);
@@ -443,10 +455,22 @@ mod tests {
             gradient_tolerance: 0.0,
             step_tolerance: 0.0,
             relative_tolerance: 0.0,
+            predicted_step_tolerance: 0.0,
             ..Options::default()
         };
 
+        // BFGS stops before the step that would land within 1e-7 of the minimum …
         let s = run(&Bfgs::default(), Options::default());
+        assert_eq!(s.stopped_by, StopReason::PredictedStep);
+        assert!(norm(&s.x) <= 1e-7, "{:?}", s.x);
+        // … or, without that rule, takes it and finds a vanishing gradient.
+        let s = run(
+            &Bfgs::default(),
+            Options {
+                predicted_step_tolerance: 0.0,
+                ..Options::default()
+            },
+        );
         assert_eq!(s.stopped_by, StopReason::GradientNorm);
         assert!(s.gradient_norm <= 1e-8);
 
@@ -543,6 +567,7 @@ mod tests {
             GradientNorm,
             StepSize,
             RelativeChange,
+            PredictedStep,
             LineSearchFailed,
             MaxIterations,
             MaxEvaluations,
@@ -557,7 +582,7 @@ mod tests {
             .minimize(&mut quadratic(), &[1.0, 1.0], &Options::default())
             .unwrap();
         let json: serde_json::Value = serde_json::to_value(&s).unwrap();
-        assert_eq!(json["stopped_by"], "gradient_norm");
+        assert_eq!(json["stopped_by"], "predicted_step");
         assert_eq!(json["evaluations"]["function"], s.evaluations.function);
     }
 }
