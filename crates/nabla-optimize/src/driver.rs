@@ -248,7 +248,7 @@ impl Run<'_> {
     }
 
     /// The predicted-step rule: the distance to the minimum, estimated from the step `p` a
-    /// quasi-Newton method would try next and the lengths of the two steps it took last
+    /// (quasi-)Newton method would try next and the lengths of the two steps it took last
     /// (`[older, newer]`), is at most `predicted_step_tolerance`. For iterates that contract with
     /// ratio `r`, `‖x − x*‖ ≤ ‖p‖ / (1 − r)`; `r` is the larger of the last two observed ratios
     /// `‖p‖ / newer` and `newer / older`, so a single short step after a stall does not pass for

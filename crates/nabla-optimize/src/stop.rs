@@ -13,11 +13,11 @@ use std::fmt;
 /// - **relative change**: `|f(xₖ₋₁) − f(xₖ)| ≤ relative_tolerance · max(|f(xₖ₋₁)|, |f(xₖ)|, 1)`
 ///   (the `1` makes it absolute near a zero minimum value, as in L-BFGS-B).
 ///
-/// The quasi-Newton methods also check, before each line search, the **predicted step**: the
-/// distance to the minimum estimated from the step `p = −H∇f(xₖ)` they are about to try and the
-/// contraction of the last steps, `‖p‖ / (1 − r) ≤ predicted_step_tolerance` with
+/// Newton and the quasi-Newton methods also check, before each line search, the **predicted
+/// step**: the distance to the minimum estimated from the (quasi-)Newton step `p` they are about
+/// to try and the contraction of the last steps, `‖p‖ / (1 − r) ≤ predicted_step_tolerance` with
 /// `r = max(‖p‖ / ‖sₖ‖, ‖sₖ‖ / ‖sₖ₋₁‖) < 1` (`sₖ = xₖ − xₖ₋₁`). It saves the evaluation that
-/// would only confirm convergence.
+/// would only confirm convergence; set it to `0` to stop on the gradient instead.
 ///
 /// A tolerance of `0` disables its test. The defaults locate minima to about `1e-7` or better.
 ///
@@ -42,8 +42,8 @@ pub struct Options {
     pub step_tolerance: f64,
     /// Stop when `f` changes by this little relative to `max(|f|, 1)` (default `1e-15`).
     pub relative_tolerance: f64,
-    /// Quasi-Newton methods stop when the distance to the minimum estimated from the step they
-    /// would try next is this short (default `1e-7`; see above).
+    /// Newton and quasi-Newton methods stop when the distance to the minimum estimated from the
+    /// step they would try next is this short (default `1e-7`; see above).
     pub predicted_step_tolerance: f64,
     /// Stop after this many iterations (default `10_000`); must be at least 1.
     pub max_iterations: usize,
@@ -120,7 +120,8 @@ pub enum StopReason {
     StepSize,
     /// The change in `f` fell below [`Options::relative_tolerance`].
     RelativeChange,
-    /// The next quasi-Newton step fell below [`Options::predicted_step_tolerance`].
+    /// The distance to the minimum estimated from the next (quasi-)Newton step fell below
+    /// [`Options::predicted_step_tolerance`].
     PredictedStep,
     /// The line search found no acceptable step: `f` cannot be decreased along the search direction
     /// at the working precision (typically right at a minimum, with a gradient norm still above a
