@@ -8,8 +8,8 @@
 //! 6.20 and 7.20), which usually saves many evaluations over the identity.
 //!
 //! Near a minimum the next step `−H∇f` estimates the distance left; both stop without evaluating
-//! it once that estimate is below [`Options::predicted_step_tolerance`] (see
-//! `Run::negligible_predicted_step` for the estimate).
+//! it once that estimate is below [`Options::predicted_step_tolerance`] (the rule is spelled out
+//! on [`Options`]).
 
 use std::collections::VecDeque;
 
