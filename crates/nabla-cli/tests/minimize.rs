@@ -67,11 +67,12 @@ fn bfgs_is_the_default_and_finds_himmelblaus_third_minimum() {
         "{r}"
     );
     assert!(r["value"].as_f64().unwrap() < 1e-10);
-    assert!(r["grad_norm"].as_f64().unwrap() <= 1e-8, "{r}");
+    assert!(r["grad_norm"].as_f64().unwrap() <= 1e-6, "{r}");
     for key in ["iterations", "evaluations"] {
         assert!(r[key].as_u64().unwrap() > 0, "{key}: {r}");
     }
-    assert_eq!(r["stopped_by"], "gradient_norm");
+    // BFGS stops once its next step, its estimate of the distance left, is below 1e-7.
+    assert_eq!(r["stopped_by"], "predicted_step");
 }
 
 #[test]
@@ -115,9 +116,9 @@ fn text_report_and_trace_file() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("point        x = 0.99999999"), "{text}");
+    assert!(text.starts_with("point        x = 1.0000000"), "{text}");
     assert!(
-        text.contains("stopped_by   gradient_norm (converged)"),
+        text.contains("stopped_by   predicted_step (converged)"),
         "{text}"
     );
     // Piped, so no progress line.
@@ -264,7 +265,7 @@ fn contour_plots_with_gradient_and_paths_are_real_pictures() {
         &png,
     ]);
     // One summary line per path, each ending at (1, 1) for bfgs and newton.
-    assert!(stdout.contains("bfgs: 40 iterations"), "{stdout}");
+    assert!(stdout.contains("bfgs: 39 iterations"), "{stdout}");
     assert!(stdout.contains("newton: 85 iterations"), "{stdout}");
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(png_size(&bytes), (1000, 750));

@@ -104,6 +104,20 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+/// The distance to the minimum estimated from the length `next` of the step a method would take
+/// next and the lengths of the two steps it took last (`[older, newer]`). For iterates that contract
+/// with ratio `r`, `‖x − x*‖ ≤ next / (1 − r)`; `r` is the larger of the last two observed ratios
+/// `next / newer` and `newer / older`, so a single short step after a stall does not pass for
+/// convergence. Without contraction (`r ≥ 1`) there is no estimate (infinity).
+pub(crate) fn estimated_distance(next: f64, steps: [f64; 2]) -> f64 {
+    let r = (next / steps[1]).max(steps[1] / steps[0]);
+    if r < 1.0 {
+        next / (1.0 - r)
+    } else {
+        f64::INFINITY
+    }
+}
+
 /// Runs `body` (a method's iteration loop) from `x0` and turns how it ended into a [`Solution`].
 /// `body` returns the stop reason when a stopping rule fired in [`Run::accept`] or it gave up.
 pub(crate) fn drive(
@@ -245,6 +259,12 @@ impl Run<'_> {
             None
         };
         Ok(reason)
+    }
+
+    /// The predicted-step rule: [`estimated_distance`] from the step `p` a (quasi-)Newton method
+    /// would try next is at most `predicted_step_tolerance`.
+    pub fn negligible_predicted_step(&self, p: &[f64], steps: [f64; 2]) -> bool {
+        estimated_distance(norm(p), steps) <= self.options.predicted_step_tolerance
     }
 
     /// The relative-change rule: `|f_old − f_new| ≤ relative_tolerance · max(|f_old|, |f_new|, 1)`.
@@ -443,10 +463,22 @@ mod tests {
             gradient_tolerance: 0.0,
             step_tolerance: 0.0,
             relative_tolerance: 0.0,
+            predicted_step_tolerance: 0.0,
             ..Options::default()
         };
 
+        // BFGS stops before the step that would land within 1e-7 of the minimum …
         let s = run(&Bfgs::default(), Options::default());
+        assert_eq!(s.stopped_by, StopReason::PredictedStep);
+        assert!(norm(&s.x) <= 1e-7, "{:?}", s.x);
+        // … or, without that rule, takes it and finds a vanishing gradient.
+        let s = run(
+            &Bfgs::default(),
+            Options {
+                predicted_step_tolerance: 0.0,
+                ..Options::default()
+            },
+        );
         assert_eq!(s.stopped_by, StopReason::GradientNorm);
         assert!(s.gradient_norm <= 1e-8);
 
@@ -537,12 +569,34 @@ mod tests {
     }
 
     #[test]
+    fn distance_estimate_needs_sustained_contraction() {
+        // L-BFGS on 100-D Rosenbrock: a short step after a stall, 1.3e-6 from the minimum.
+        assert!(estimated_distance(6.58e-8, [3.10e-7, 2.97e-7]) > 1e-6);
+        // L-BFGS on Beale, superlinear: the next step is the distance left (6.1e-8).
+        let d = estimated_distance(6.48e-8, [4.40e-4, 1.61e-5]);
+        assert!((6.48e-8..7e-8).contains(&d), "{d}");
+        assert_eq!(estimated_distance(1.0, [1.0, 2.0]), f64::INFINITY);
+        assert_eq!(estimated_distance(1e-9, [f64::INFINITY; 2]), 1e-9);
+    }
+
+    proptest::proptest! {
+        /// On a geometric sequence of steps the estimate is the exact remaining distance.
+        #[test]
+        fn distance_estimate_is_exact_for_geometric_steps(s in 1e-6..1e3f64, q in 0.01..0.99f64) {
+            let exact = s * q * q / (1.0 - q);
+            let d = estimated_distance(s * q * q, [s, s * q]);
+            proptest::prop_assert!((d - exact).abs() <= 1e-12 * exact, "{} vs {}", d, exact);
+        }
+    }
+
+    #[test]
     fn stop_reasons_serialize_to_their_names() {
         use StopReason::*;
         for r in [
             GradientNorm,
             StepSize,
             RelativeChange,
+            PredictedStep,
             LineSearchFailed,
             MaxIterations,
             MaxEvaluations,
@@ -557,7 +611,7 @@ mod tests {
             .minimize(&mut quadratic(), &[1.0, 1.0], &Options::default())
             .unwrap();
         let json: serde_json::Value = serde_json::to_value(&s).unwrap();
-        assert_eq!(json["stopped_by"], "gradient_norm");
+        assert_eq!(json["stopped_by"], "predicted_step");
         assert_eq!(json["evaluations"]["function"], s.evaluations.function);
     }
 }

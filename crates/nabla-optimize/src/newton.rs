@@ -13,7 +13,7 @@ use crate::driver::{Minimizer, Observer, dot, drive, norm};
 use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
-use crate::stop::{Options, Solution};
+use crate::stop::{Options, Solution, StopReason};
 
 /// Damped Newton's method; needs [`Objective::hessian`].
 ///
@@ -238,9 +238,13 @@ impl Minimizer for Newton {
             // & Wright eq. 3.60, with scipy's factor 1.01), capped by the full Newton step; it
             // saves evaluations while truncated-CG steps are still poor, and is 1 near a minimum.
             let mut previous = run.value + 0.5 * norm(&run.gradient);
+            let mut steps = [f64::INFINITY; 2];
             loop {
                 run.hessian(&mut h, "newton")?;
                 self.direction(&h, &run.gradient, &mut work, &mut p);
+                if run.negligible_predicted_step(&p, steps) {
+                    return Ok(StopReason::PredictedStep);
+                }
                 let slope = dot(&run.gradient, &p);
                 let alpha0 = if slope < 0.0 {
                     (2.02 * (run.value - previous) / slope).clamp(1e-10, 1.0)
@@ -255,6 +259,7 @@ impl Minimizer for Newton {
                 if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {
                     return Ok(reason);
                 }
+                steps = [steps[1], step.alpha * norm(&p)];
             }
         })
     }
@@ -315,9 +320,9 @@ mod classic_tests {
 
     #[test]
     fn truncated_cg_newton_reaches_every_classic_minimum() {
-        // Known exceptions to scipy's Newton-CG counts: on 100-D Rosenbrock our line search takes
-        // shorter steps (350 evaluations against 255), and one more step on Himmelblau from (4, -4).
-        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 350), (8, 9)]);
+        // Known exception to scipy's Newton-CG counts: on 100-D Rosenbrock our line search takes
+        // shorter steps (349 evaluations against 255).
+        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 349)]);
     }
 
     #[test]
