@@ -357,3 +357,14 @@ fn plot_refuses_what_it_cannot_draw() {
     }
     assert!(!std::path::Path::new(&png).exists());
 }
+
+#[test]
+fn an_explicit_tolerance_is_met_on_the_gradient() {
+    const ROSENBROCK: &str = "(1-x)^2 + 100*(y-x^2)^2";
+    let default = minimize(&[ROSENBROCK, "--from", "x=-1.2,y=1"]);
+    assert_eq!(default["stopped_by"], "predicted_step");
+    // With --tol the predicted-step rule is off: the run stops on the gradient or on f no longer moving.
+    let strict = minimize(&[ROSENBROCK, "--from", "x=-1.2,y=1", "--tol", "1e-9"]);
+    assert_ne!(strict["stopped_by"], "predicted_step");
+    assert!(strict["grad_norm"].as_f64().unwrap() < default["grad_norm"].as_f64().unwrap());
+}

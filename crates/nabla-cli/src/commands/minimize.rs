@@ -62,9 +62,11 @@ pub struct RunArgs {
     /// defaults to 0.01 (0.001 for momentum and nesterov, 0.1 for adagrad).
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
-    /// Stop when the gradient norm falls to this.
-    #[arg(long, default_value = "1e-8", allow_negative_numbers = true)]
-    pub tol: f64,
+    /// Stop when the gradient norm falls to this [default: 1e-8]. Without it, Newton, BFGS and
+    /// L-BFGS also stop when their next step predicts the minimum within 1e-7; giving --tol turns
+    /// that rule off, so the run goes on until the gradient norm meets it.
+    #[arg(long, allow_negative_numbers = true)]
+    pub tol: Option<f64>,
     /// Stop after this many iterations.
     #[arg(long, default_value_t = 10_000)]
     pub max_iter: usize,
@@ -85,10 +87,18 @@ impl RunArgs {
     }
 
     pub fn options(&self) -> Options {
-        Options {
-            gradient_tolerance: self.tol,
-            max_iterations: self.max_iter,
-            ..Options::default()
+        let defaults = Options::default();
+        match self.tol {
+            Some(tol) => Options {
+                gradient_tolerance: tol,
+                predicted_step_tolerance: 0.0,
+                max_iterations: self.max_iter,
+                ..defaults
+            },
+            None => Options {
+                max_iterations: self.max_iter,
+                ..defaults
+            },
         }
     }
 }
