@@ -394,22 +394,19 @@ impl Store {
                 factors.push(self.intern(Node::Pow(nb, fe)));
             }
         }
+        // den^(-f) = den^(1-f) / den, and den^(1-f) splits like the numerator did.
         let den = b.denominator();
         if den > dashu_int::UBig::ONE {
             let den_r = Rational::from_ibig(den.clone().into());
-            match Rational::exact_root(&den, &q) {
-                Some(r) => {
-                    let root_pow = Rational::from_ibig(r.into())
-                        .pow(&p)
-                        .expect("root power is smaller than the base");
-                    coeff = coeff * root_pow.recip().expect("nonzero root");
-                }
-                None => {
-                    coeff = coeff * den_r.recip().expect("nonzero denominator");
-                    let db = self.number(Number::Exact(den_r));
-                    let fe = self.number(Number::Exact(Rational::ONE - f));
-                    factors.push(self.intern(Node::Pow(db, fe)));
-                }
+            coeff = coeff * den_r.recip().expect("nonzero denominator");
+            let rest = Rational::ONE - f;
+            let (outside, inside) = split_perfect_power(&den, &q);
+            let rest_num = Rational::from_ibig(rest.numerator());
+            coeff = coeff * Rational::from_ibig(outside.into()).pow(&rest_num).expect("a factor of the base");
+            if inside > dashu_int::UBig::ONE {
+                let db = self.number(Number::Exact(Rational::from_ibig(inside.into())));
+                let fe = self.number(Number::Exact(rest));
+                factors.push(self.intern(Node::Pow(db, fe)));
             }
         }
         let c = self.number(Number::Exact(coeff));
