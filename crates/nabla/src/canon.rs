@@ -402,7 +402,10 @@ impl Store {
             let rest = Rational::ONE - f;
             let (outside, inside) = split_perfect_power(&den, &q);
             let rest_num = Rational::from_ibig(rest.numerator());
-            coeff = coeff * Rational::from_ibig(outside.into()).pow(&rest_num).expect("a factor of the base");
+            coeff = coeff
+                * Rational::from_ibig(outside.into())
+                    .pow(&rest_num)
+                    .expect("a factor of the base");
             if inside > dashu_int::UBig::ONE {
                 let db = self.number(Number::Exact(Rational::from_ibig(inside.into())));
                 let fe = self.number(Number::Exact(rest));
