@@ -37,14 +37,19 @@ pub fn expression(store: &mut Store, text: &str) -> Result<Id, Failure> {
     nabla::parse(store, text).map_err(|e| Failure::usage(e.render(text)))
 }
 
-/// Checks that `name` is a valid symbol name and returns its symbol.
-pub fn variable(store: &mut Store, name: &str) -> Result<Symbol, Failure> {
-    let valid = name
-        .chars()
+/// Whether `name` is a symbol of the input language: letters, digits and `_`, not starting with
+/// a digit, and not one of the constants.
+pub fn is_variable_name(name: &str) -> bool {
+    name.chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid || matches!(name, "pi" | "E") {
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !matches!(name, "pi" | "E")
+}
+
+/// Checks that `name` is a valid symbol name and returns its symbol.
+pub fn variable(store: &mut Store, name: &str) -> Result<Symbol, Failure> {
+    if !is_variable_name(name) || matches!(name, "pi" | "E") {
         return Err(Failure::usage(format!(
             "error: `{name}` is not a variable name (letters, digits and `_`, not starting with a digit; not pi or E)"
         )));

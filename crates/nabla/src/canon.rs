@@ -697,6 +697,48 @@ impl Store {
         Some(if negative { self.neg(value) } else { value })
     }
 
+    /// Rewrites `root` bottom-up. Each node is offered to `rule` with its children already
+    /// rewritten (in stored order; a power's are `[base, exponent]`); where `rule` declines, the
+    /// node is rebuilt from those children by the canonical constructors. Substitution, expansion
+    /// and simplification are all such rewrites.
+    ///
+    /// ```
+    /// use nabla::{parse, print::to_text, Node, Store};
+    /// let mut s = Store::new();
+    /// let f = parse(&mut s, "sin(x) + x^2").unwrap();
+    /// let y = s.symbol("y");
+    /// // Replace every symbol by y.
+    /// let g = s.rewrite(f, |s, id, _| matches!(s.node(id), Node::Symbol(_)).then_some(y));
+    /// assert_eq!(to_text(&s, g), "y**2 + sin(y)");
+    /// ```
+    pub fn rewrite(
+        &mut self,
+        root: Id,
+        mut rule: impl FnMut(&mut Store, Id, &[Id]) -> Option<Id>,
+    ) -> Id {
+        let mut new: rustc_hash::FxHashMap<Id, Id> = rustc_hash::FxHashMap::default();
+        for id in self.postorder(root) {
+            let children: Vec<Id> = self.children(id).iter().map(|c| new[c]).collect();
+            let rewritten = match rule(self, id, &children) {
+                Some(r) => r,
+                None => self.rebuild(id, children),
+            };
+            new.insert(id, rewritten);
+        }
+        new[&root]
+    }
+
+    /// The node `id` built again, canonically, from `children` in place of its own.
+    fn rebuild(&mut self, id: Id, children: Vec<Id>) -> Id {
+        match self.node(id) {
+            Node::Add(_) => self.add(children),
+            Node::Mul(_) => self.mul(children),
+            Node::Pow(..) => self.pow(children[0], children[1]),
+            &Node::Call(f, _) => self.call(f, children),
+            Node::Number(_) | Node::Symbol(_) | Node::Constant(_) => id,
+        }
+    }
+
     // Shorthands built on the canonical constructors.
 
     /// The exact rational `n/d`.

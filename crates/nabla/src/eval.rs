@@ -91,19 +91,10 @@ pub fn power(b: f64, e: f64) -> f64 {
 /// assert_eq!(to_text(&s, g), "4*t**2 + y");
 /// ```
 pub fn substitute(store: &mut Store, root: Id, replacements: &FxHashMap<Symbol, Id>) -> Id {
-    let mut new: FxHashMap<Id, Id> = FxHashMap::default();
-    for id in store.postorder(root) {
-        let n = match store.node(id).clone() {
-            Node::Symbol(s) => replacements.get(&s).copied().unwrap_or(id),
-            Node::Number(_) | Node::Constant(_) => id,
-            Node::Add(t) => store.add(t.iter().map(|c| new[c]).collect()),
-            Node::Mul(f) => store.mul(f.iter().map(|c| new[c]).collect()),
-            Node::Pow(b, e) => store.pow(new[&b], new[&e]),
-            Node::Call(f, a) => store.call(f, a.iter().map(|c| new[c]).collect()),
-        };
-        new.insert(id, n);
-    }
-    new[&root]
+    store.rewrite(root, |s, id, _| match s.node(id) {
+        Node::Symbol(sym) => replacements.get(sym).copied(),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,6 @@
 //! Expansion: products of sums multiplied out and integer powers of sums expanded, with like
 //! terms collected by the canonical constructors on the way.
 
-use rustc_hash::FxHashMap;
-
 use crate::number::Number;
 use crate::store::{Id, Node, Store};
 
@@ -19,18 +17,11 @@ const MAX_TERMS: usize = 1 << 20;
 /// assert_eq!(to_text(&s, x), "x**3 + 2*x**2 + x + 1");
 /// ```
 pub fn expand(store: &mut Store, root: Id) -> Id {
-    let mut new: FxHashMap<Id, Id> = FxHashMap::default();
-    for id in store.postorder(root) {
-        let e = match store.node(id).clone() {
-            Node::Add(t) => store.add(t.iter().map(|c| new[c]).collect()),
-            Node::Mul(f) => distribute(store, f.iter().map(|c| new[c]).collect()),
-            Node::Pow(b, e) => expand_power(store, new[&b], new[&e]),
-            Node::Call(f, a) => store.call(f, a.iter().map(|c| new[c]).collect()),
-            _ => id,
-        };
-        new.insert(id, e);
-    }
-    new[&root]
+    store.rewrite(root, |s, id, children| match s.node(id) {
+        Node::Mul(_) => Some(distribute(s, children.to_vec())),
+        Node::Pow(..) => Some(expand_power(s, children[0], children[1])),
+        _ => None,
+    })
 }
 
 fn terms_of(store: &Store, id: Id) -> Vec<Id> {

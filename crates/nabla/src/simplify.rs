@@ -1,8 +1,6 @@
 //! A cheap simplifier: tries a few rewrites (expansion, combining over a common denominator,
 //! Pythagorean identities) and keeps the smallest equal form.
 
-use rustc_hash::FxHashMap;
-
 use crate::expand::expand;
 use crate::number::Number;
 use crate::poly::{Generators, Poly};
@@ -48,21 +46,10 @@ pub fn simplify(store: &mut Store, root: Id) -> Id {
 
 /// Applies `c*sin(a)^2*R + c*cos(a)^2*R → c*R` (and `cosh^2 - sinh^2 = 1`) in every sum.
 fn pythagoras(store: &mut Store, root: Id) -> Id {
-    let mut new: FxHashMap<Id, Id> = FxHashMap::default();
-    for id in store.postorder(root) {
-        let e = match store.node(id).clone() {
-            Node::Add(t) => {
-                let terms: Vec<Id> = t.iter().map(|c| new[c]).collect();
-                combine_squares(store, terms)
-            }
-            Node::Mul(f) => store.mul(f.iter().map(|c| new[c]).collect()),
-            Node::Pow(b, e) => store.pow(new[&b], new[&e]),
-            Node::Call(f, a) => store.call(f, a.iter().map(|c| new[c]).collect()),
-            _ => id,
-        };
-        new.insert(id, e);
-    }
-    new[&root]
+    store.rewrite(root, |s, id, children| match s.node(id) {
+        Node::Add(_) => Some(combine_squares(s, children.to_vec())),
+        _ => None,
+    })
 }
 
 /// If `term` is `rest * f(a)^2`, returns `(f, a, rest)`.

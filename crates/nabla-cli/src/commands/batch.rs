@@ -82,12 +82,7 @@ fn answer(store: &mut Store, line: &[u8]) -> Result<String, String> {
     let f = nabla::parse(store, &request.expr).map_err(|e| e.render(&request.expr))?;
     let mut vars = Vec::with_capacity(request.wrt.len());
     for v in &request.wrt {
-        let valid = v
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !crate::input::is_variable_name(v) {
             return Err(format!("`{v}` is not a variable name"));
         }
         vars.push(store.symbol_id(v));

@@ -19,7 +19,7 @@ use crate::store::{Id, Store, TooLarge};
 /// Longest text a printer produces before giving up with [`TooLarge`].
 const MAX_OUTPUT: usize = 1 << 31;
 
-pub use order::{compare_terms, sorted_factors, sorted_terms};
+pub use order::{sorted_factors, sorted_terms};
 
 /// A part of a node's printed form.
 pub(crate) enum Piece {

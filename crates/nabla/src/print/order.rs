@@ -131,12 +131,6 @@ fn term_key(store: &Store, term: Id) -> TermKey {
     }
 }
 
-/// Compares two terms of a sum in print order.
-pub fn compare_terms(store: &Store, a: Id, b: Id) -> Ordering {
-    let (ka, kb) = (term_key(store, a), term_key(store, b));
-    compare_keys(store, &ka, &kb).then_with(|| compare(store, a, b, COMPARE_DEPTH))
-}
-
 fn degree(key: &TermKey, s: Symbol) -> Number {
     key.degrees
         .iter()
