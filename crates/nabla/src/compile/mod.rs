@@ -6,6 +6,11 @@
 //! program runs over any [`Real`] number: `f64` for values, dual numbers for forward mode, tape
 //! variables for reverse mode. An [`Evaluator`] keeps its registers, so evaluating at many points
 //! allocates nothing per point.
+//!
+//! A large sum whose terms repeat one shape (`Σᵢ g(xᵢ, xᵢ₊₁)`) compiles that shape once and runs
+//! it over blocks of terms (see [`batch`]).
+
+mod batch;
 
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
@@ -14,6 +19,7 @@ use crate::calculus::adjoint_gradient;
 use crate::eval::MissingBinding;
 use crate::number::{Number, Rational};
 use crate::store::{Func, Id, Node, Store, Symbol};
+use batch::Batch;
 
 /// One instruction; operands are earlier registers.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +55,10 @@ pub struct Program {
     inputs: usize,
     ops: Vec<Op>,
     outputs: Vec<u32>,
+    /// Terms of the first output run as batches, added to it after the flat instructions.
+    batches: Vec<Batch>,
+    /// Whether outputs `1..` are the gradient of output 0, which batches then add to.
+    gradient: bool,
 }
 
 impl Program {
@@ -59,6 +69,73 @@ impl Program {
         roots: &[Id],
         inputs: &[Symbol],
     ) -> Result<Program, MissingBinding> {
+        let &[f] = roots else {
+            return Program::flat(store, roots, inputs);
+        };
+        let split = batch::split_sum(store, f, inputs);
+        if split.groups.is_empty() {
+            return Program::flat(store, roots, inputs);
+        }
+        let mut batches = Vec::with_capacity(split.groups.len());
+        for group in split.groups {
+            let template = Program::flat(store, &[group.representative], &group.symbols)?;
+            batches.push(group.with_template(template));
+        }
+        let mut program = Program::flat(store, &split.rest, inputs)?;
+        program.sum_outputs();
+        program.batches = batches;
+        Ok(program)
+    }
+
+    /// `[f, ∂f/∂v₁, …, ∂f/∂vₙ]` as one program.
+    pub fn value_and_gradient(
+        store: &mut Store,
+        f: Id,
+        vars: &[Symbol],
+    ) -> Result<Program, MissingBinding> {
+        let split = batch::split_sum(store, f, vars);
+        let mut batches = Vec::with_capacity(split.groups.len());
+        for group in split.groups {
+            let template =
+                Program::flat_value_and_gradient(store, group.representative, &group.symbols)?;
+            batches.push(group.with_template(template));
+        }
+        let rest = store.add(split.rest);
+        let mut program = Program::flat_value_and_gradient(store, rest, vars)?;
+        program.batches = batches;
+        program.gradient = true;
+        Ok(program)
+    }
+
+    fn flat_value_and_gradient(
+        store: &mut Store,
+        f: Id,
+        vars: &[Symbol],
+    ) -> Result<Program, MissingBinding> {
+        let mut roots = vec![f];
+        roots.extend(adjoint_gradient(store, f, vars));
+        Program::flat(store, &roots, vars)
+    }
+
+    /// Replaces the outputs by one output, their sum.
+    fn sum_outputs(&mut self) {
+        let mut terms = std::mem::take(&mut self.outputs).into_iter();
+        let mut sum = match terms.next() {
+            Some(first) => first,
+            None => {
+                self.ops.push(Op::Const(0.0));
+                (self.ops.len() - 1) as u32
+            }
+        };
+        for t in terms {
+            self.ops.push(Op::Add(sum, t));
+            sum = (self.ops.len() - 1) as u32;
+        }
+        self.outputs = vec![sum];
+    }
+
+    /// One instruction per distinct subexpression of the roots, no batches.
+    fn flat(store: &Store, roots: &[Id], inputs: &[Symbol]) -> Result<Program, MissingBinding> {
         let input_index: FxHashMap<Symbol, u32> = inputs
             .iter()
             .enumerate()
@@ -162,18 +239,9 @@ impl Program {
             inputs: inputs.len(),
             ops: builder.ops,
             outputs,
+            batches: Vec::new(),
+            gradient: false,
         })
-    }
-
-    /// `[f, ∂f/∂v₁, …, ∂f/∂vₙ]` as one program.
-    pub fn value_and_gradient(
-        store: &mut Store,
-        f: Id,
-        vars: &[Symbol],
-    ) -> Result<Program, MissingBinding> {
-        let mut roots = vec![f];
-        roots.extend(adjoint_gradient(store, f, vars));
-        Program::compile(store, &roots, vars)
     }
 
     /// `[f, ∇f, then the Hessian's upper triangle row by row]` as one program.
@@ -201,13 +269,13 @@ impl Program {
         self.outputs.len()
     }
 
-    /// Number of instructions (distinct subexpressions).
+    /// Number of instructions (distinct subexpressions, and each batch's template once).
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.ops.len() + self.batches.iter().map(|b| b.template_len()).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.len() == 0
     }
 
     /// A reusable evaluator over the number type `T`.
@@ -215,6 +283,7 @@ impl Program {
         Evaluator {
             program: self,
             regs: Vec::with_capacity(self.ops.len()),
+            lanes: Vec::new(),
         }
     }
 
@@ -309,6 +378,8 @@ impl Builder {
 pub struct Evaluator<'p, T> {
     program: &'p Program,
     regs: Vec<T>,
+    /// Scratch for batches: one block of lanes per template instruction.
+    lanes: Vec<T>,
 }
 
 impl<T: Real> Evaluator<'_, T> {
@@ -343,6 +414,17 @@ impl<T: Real> Evaluator<'_, T> {
         }
         for (o, &k) in out.iter_mut().zip(&self.program.outputs) {
             *o = r[k as usize];
+        }
+        let batches = &self.program.batches;
+        if batches.is_empty() {
+            return;
+        }
+        let scratch = batches.iter().map(Batch::scratch_len).max().unwrap_or(0);
+        self.lanes.resize(scratch, T::zero());
+        let (value, gradient) = out.split_first_mut().expect("a sum is the first output");
+        for b in batches {
+            let gradient = self.program.gradient.then_some(&mut *gradient);
+            b.accumulate(x, &mut self.lanes, value, gradient);
         }
     }
 }

@@ -1,0 +1,420 @@
+//! Batches: the terms of a large sum that are one expression up to a renaming of its symbols.
+//!
+//! `Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²` is two shapes, `100(b − a²)²` and `(1 − a)²`, repeated.
+//! Each shape is compiled once as a template over its slots (`a`, `b`), and the template runs over
+//! blocks of [`LANES`] terms: every instruction loops over the block, so the interpreter's cost
+//! per instruction is shared by the block, and the loops over lanes vectorise. Gradients come
+//! from the template's own gradient, scattered back to the inputs each term reads.
+
+use nabla_autodiff::Real;
+use rustc_hash::FxHashMap;
+
+use super::{Op, Program, call};
+use crate::store::{Id, Node, Store, Symbol};
+
+/// Terms evaluated together per template instruction.
+pub(super) const LANES: usize = 64;
+/// Fewest terms of one shape worth a batch: below it the flat program is as fast.
+const MIN_TERMS: usize = 16;
+/// Largest shape key (about two tokens per node) considered for a term: large terms rarely repeat.
+const MAX_KEY_TOKENS: usize = 256;
+
+/// Terms of one shape: a template and, per slot, which input each term reads.
+#[derive(Clone, Debug)]
+pub(super) struct Batch {
+    /// Outputs `[t]`, or `[t, ∂t/∂slot₀, …]` when the program carries a gradient.
+    template: Program,
+    slots: Vec<Slot>,
+    terms: usize,
+}
+
+/// Where a slot's value comes from, term by term.
+#[derive(Clone, Debug)]
+enum Slot {
+    /// Term `k` reads input `first + k` (sums over `i` of `f(xᵢ, xᵢ₊₁)`): whole blocks copy.
+    Consecutive(u32),
+    /// Term `k` reads input `table[k]`.
+    Table(Vec<u32>),
+}
+
+/// The terms of one shape before their template is compiled.
+pub(super) struct Group {
+    /// A term of the group, and its symbols in slot order: compiled over them, it is the template.
+    pub(super) representative: Id,
+    pub(super) symbols: Vec<Symbol>,
+    slots: Vec<Slot>,
+    terms: usize,
+}
+
+impl Group {
+    pub(super) fn with_template(self, template: Program) -> Batch {
+        Batch {
+            template,
+            slots: self.slots,
+            terms: self.terms,
+        }
+    }
+}
+
+/// A sum split into groups of one shape and the terms left over.
+pub(super) struct Split {
+    pub(super) groups: Vec<Group>,
+    pub(super) rest: Vec<Id>,
+}
+
+/// Groups the terms of `f` (if it is a sum) by shape. Terms with symbols that are not inputs stay
+/// in the rest, where the flat compiler reports them.
+pub(super) fn split_sum(store: &Store, f: Id, inputs: &[Symbol]) -> Split {
+    let Node::Add(terms) = store.node(f) else {
+        return Split {
+            groups: Vec::new(),
+            rest: vec![f],
+        };
+    };
+    let terms = terms.to_vec();
+    let input_index: FxHashMap<Symbol, u32> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (s, i as u32))
+        .collect();
+    // Per shape: its terms, each with the inputs its slots read.
+    let mut shapes: FxHashMap<Vec<u32>, Vec<(Id, Vec<u32>)>> = FxHashMap::default();
+    let mut rest = Vec::new();
+    for t in terms {
+        let shaped = shape(store, t).and_then(|(key, symbols)| {
+            let read: Option<Vec<u32>> = symbols
+                .iter()
+                .map(|s| input_index.get(s).copied())
+                .collect();
+            Some((key, read?))
+        });
+        match shaped {
+            Some((key, read)) => shapes.entry(key).or_default().push((t, read)),
+            None => rest.push(t),
+        }
+    }
+    let mut groups: Vec<Vec<(Id, Vec<u32>)>> = Vec::new();
+    for (_, group) in shapes {
+        if group.len() >= MIN_TERMS {
+            groups.push(group);
+        } else {
+            rest.extend(group.into_iter().map(|(t, _)| t));
+        }
+    }
+    // Deterministic programs: batches in the order of their first term, and the rest in the
+    // sum's own order.
+    groups.sort_by_key(|g| g.iter().map(|(t, _)| *t).min());
+    rest.sort_unstable();
+    let groups = groups
+        .into_iter()
+        .map(|mut group| {
+            // Terms in the order of the inputs they read, so that slots are often consecutive.
+            group.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+            let representative = group[0].0;
+            let (_, symbols) = shape(store, representative).expect("grouped terms have a shape");
+            let slots = (0..symbols.len())
+                .map(|s| Slot::new(group.iter().map(|(_, read)| read[s]).collect()))
+                .collect();
+            Group {
+                representative,
+                symbols,
+                slots,
+                terms: group.len(),
+            }
+        })
+        .collect();
+    Split { groups, rest }
+}
+
+/// A term's shape key (its tree in preorder, symbols replaced by their slot, the order in which
+/// they first appear) and its symbols in slot order; `None` when the term is too large.
+fn shape(store: &Store, term: Id) -> Option<(Vec<u32>, Vec<Symbol>)> {
+    const LEAF: u32 = 0;
+    const SLOT: u32 = 1;
+    const ADD: u32 = 2;
+    const MUL: u32 = 3;
+    const POW: u32 = 4;
+    const CALL: u32 = 5;
+    let mut key = Vec::new();
+    let mut symbols: Vec<Symbol> = Vec::new();
+    let mut stack = vec![term];
+    while let Some(id) = stack.pop() {
+        if key.len() > MAX_KEY_TOKENS {
+            return None;
+        }
+        match store.node(id) {
+            // Hash-consing makes equal numbers one id.
+            Node::Number(_) | Node::Constant(_) => key.extend([LEAF, id.index() as u32]),
+            Node::Symbol(s) => {
+                let slot = match symbols.iter().position(|t| t == s) {
+                    Some(slot) => slot,
+                    None => {
+                        symbols.push(*s);
+                        symbols.len() - 1
+                    }
+                };
+                key.extend([SLOT, slot as u32]);
+            }
+            Node::Add(children) => key.extend([ADD, children.len() as u32]),
+            Node::Mul(children) => key.extend([MUL, children.len() as u32]),
+            Node::Pow(..) => key.push(POW),
+            Node::Call(f, _) => key.extend([CALL, *f as u32]),
+        }
+        // Reversed so that children are visited first to last.
+        stack.extend(store.children(id).into_iter().rev());
+    }
+    Some((key, symbols))
+}
+
+impl Slot {
+    fn new(table: Vec<u32>) -> Slot {
+        let first = table[0];
+        if table
+            .iter()
+            .enumerate()
+            .all(|(k, &j)| j as usize == first as usize + k)
+        {
+            Slot::Consecutive(first)
+        } else {
+            Slot::Table(table)
+        }
+    }
+
+    #[inline(always)]
+    fn gather<T: Copy>(&self, x: &[T], start: usize, lanes: &mut [T]) {
+        match self {
+            Slot::Consecutive(first) => {
+                lanes.copy_from_slice(&x[*first as usize + start..][..lanes.len()])
+            }
+            Slot::Table(table) => {
+                for (lane, &j) in lanes.iter_mut().zip(&table[start..]) {
+                    *lane = x[j as usize];
+                }
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn scatter_add<T: Real>(&self, lanes: &[T], start: usize, gradient: &mut [T]) {
+        match self {
+            Slot::Consecutive(first) => {
+                let target = &mut gradient[*first as usize + start..][..lanes.len()];
+                for (g, &v) in target.iter_mut().zip(lanes) {
+                    *g += v;
+                }
+            }
+            Slot::Table(table) => {
+                for (&j, &v) in table[start..].iter().zip(lanes) {
+                    gradient[j as usize] += v;
+                }
+            }
+        }
+    }
+}
+
+impl Batch {
+    pub(super) fn template_len(&self) -> usize {
+        self.template.ops.len()
+    }
+
+    /// Scratch registers the batch needs: one block of lanes per template instruction.
+    pub(super) fn scratch_len(&self) -> usize {
+        self.template.ops.len() * LANES
+    }
+
+    /// Adds the sum of the terms at `x` to `value` and, when the program carries a gradient,
+    /// each term's partials to `gradient` (one entry per input).
+    pub(super) fn accumulate<T: Real>(
+        &self,
+        x: &[T],
+        scratch: &mut [T],
+        value: &mut T,
+        gradient: Option<&mut [T]>,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.accumulate_avx2(x, scratch, value, gradient) };
+        }
+        self.run(x, scratch, value, gradient)
+    }
+
+    /// [`Batch::run`] compiled for AVX2, which doubles the lanes of each vector instruction.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn accumulate_avx2<T: Real>(
+        &self,
+        x: &[T],
+        scratch: &mut [T],
+        value: &mut T,
+        gradient: Option<&mut [T]>,
+    ) {
+        self.run(x, scratch, value, gradient)
+    }
+
+    #[inline(always)]
+    fn run<T: Real>(&self, x: &[T], regs: &mut [T], value: &mut T, mut gradient: Option<&mut [T]>) {
+        let ops = &self.template.ops;
+        let regs = &mut regs[..ops.len() * LANES];
+        for (i, op) in ops.iter().enumerate() {
+            if let Op::Const(c) = op {
+                regs[i * LANES..][..LANES].fill(T::from_f64(*c));
+            }
+        }
+        // One partial sum per lane, so the reduction vectorises too.
+        let mut partial = [T::zero(); LANES];
+        let mut start = 0;
+        while start < self.terms {
+            let width = LANES.min(self.terms - start);
+            for (i, op) in ops.iter().enumerate() {
+                let (done, rest) = regs.split_at_mut(i * LANES);
+                let lanes = &mut rest[..width];
+                let operand = |k: u32| &done[k as usize * LANES..][..width];
+                match *op {
+                    Op::Const(_) => {}
+                    Op::Input(s) => self.slots[s as usize].gather(x, start, lanes),
+                    Op::Add(a, b) => binary(lanes, operand(a), operand(b), |p, q| p + q),
+                    Op::Mul(a, b) => binary(lanes, operand(a), operand(b), |p, q| p * q),
+                    Op::Neg(a) => unary(lanes, operand(a), |p| -p),
+                    Op::Recip(a) => unary(lanes, operand(a), |p| T::one() / p),
+                    Op::Sqrt(a) => unary(lanes, operand(a), T::sqrt),
+                    Op::Square(a) => unary(lanes, operand(a), |p| p * p),
+                    Op::Powi(a, n) => unary(lanes, operand(a), |p| p.powi(n)),
+                    Op::Powf(a, b) => binary(lanes, operand(a), operand(b), T::powf),
+                    Op::Atan2(a, b) => binary(lanes, operand(a), operand(b), T::atan2),
+                    Op::Call(f, a) => unary(lanes, operand(a), |p| call(f, p)),
+                }
+            }
+            let output = |o: usize| &regs[self.template.outputs[o] as usize * LANES..][..width];
+            for (p, &v) in partial.iter_mut().zip(output(0)) {
+                *p += v;
+            }
+            if let Some(gradient) = gradient.as_deref_mut() {
+                for (s, slot) in self.slots.iter().enumerate() {
+                    slot.scatter_add(output(1 + s), start, gradient);
+                }
+            }
+            start += width;
+        }
+        *value += partial.iter().fold(T::zero(), |sum, &p| sum + p);
+    }
+}
+
+#[inline(always)]
+fn unary<T: Copy>(lanes: &mut [T], a: &[T], op: impl Fn(T) -> T) {
+    for (r, &p) in lanes.iter_mut().zip(a) {
+        *r = op(p);
+    }
+}
+
+#[inline(always)]
+fn binary<T: Copy>(lanes: &mut [T], a: &[T], b: &[T], op: impl Fn(T, T) -> T) {
+    for ((r, &p), &q) in lanes.iter_mut().zip(a).zip(b) {
+        *r = op(p, q);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{MissingBinding, substitute};
+    use crate::parse;
+    use crate::testing::expression;
+    use nabla_autodiff::gradient_forward;
+    use proptest::prelude::*;
+
+    /// `Σ_{k<terms} template(x → a_k, y → a_{(7k+3) mod terms}, z → b_k)`, plus `extra`, over the
+    /// inputs `a_0…, b_0…`: slot `x` reads consecutive inputs, slot `y` a table.
+    fn repeated_sum(s: &mut Store, template: &str, terms: usize, extra: &str) -> (Id, Vec<Symbol>) {
+        let t = parse(s, template).unwrap();
+        let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
+        let names: Vec<String> = (0..terms)
+            .map(|k| format!("a{k}"))
+            .chain((0..terms).map(|k| format!("b{k}")))
+            .collect();
+        let mut inputs: Vec<Symbol> = names.iter().map(|n| s.symbol_id(n)).collect();
+        let mut sum = vec![parse(s, extra).unwrap()];
+        for k in 0..terms {
+            let rename = [(x, k), (y, (7 * k + 3) % terms), (z, terms + k)]
+                .into_iter()
+                .map(|(from, to)| (from, s.symbol(&names[to])))
+                .collect();
+            sum.push(substitute(s, t, &rename));
+        }
+        inputs.extend([x, y, z]);
+        (s.add(sum), inputs)
+    }
+
+    fn close(a: &[f64], b: &[f64], scale: f64) -> bool {
+        a.iter()
+            .zip(b)
+            .all(|(p, q)| p == q || (p - q).abs() <= 1e-12 * scale * (1.0 + q.abs()))
+    }
+
+    #[test]
+    fn rosenbrock_is_two_batches_of_consecutive_slots() {
+        let n = 200;
+        let text: Vec<String> = (1..n)
+            .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
+            .collect();
+        let mut s = Store::new();
+        let f = parse(&mut s, &text.join(" + ")).unwrap();
+        let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let batched = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+        assert_eq!(batched.batches.len(), 2);
+        assert!(
+            batched
+                .batches
+                .iter()
+                .all(|b| b.terms == n - 1
+                    && b.slots.iter().all(|s| matches!(s, Slot::Consecutive(_))))
+        );
+        let flat = Program::flat_value_and_gradient(&mut s, f, &vars).unwrap();
+        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
+        let (got, want) = (batched.eval_all(&x), flat.eval_all(&x));
+        assert!(close(&got, &want, n as f64), "{got:?}\n{want:?}");
+    }
+
+    #[test]
+    fn small_groups_and_foreign_symbols_stay_flat() {
+        let mut s = Store::new();
+        let (f, inputs) = repeated_sum(&mut s, "x*z", MIN_TERMS - 1, "0");
+        let program = Program::compile(&s, &[f], &inputs).unwrap();
+        assert!(program.batches.is_empty());
+        // A symbol that is not an input is reported, batched or not.
+        let (f, inputs) = repeated_sum(&mut s, "x*z + w", MIN_TERMS, "0");
+        let err = Program::compile(&s, &[f], &inputs[..2 * MIN_TERMS]).unwrap_err();
+        assert_eq!(err, MissingBinding("w".into()));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Batched programs (values, gradients, and forward mode through them) equal flat ones.
+        #[test]
+        fn batches_equal_the_flat_program(
+            template in expression(),
+            extra in expression(),
+            terms in MIN_TERMS..3 * LANES,
+            seed in 0u64..1000,
+        ) {
+            let mut s = Store::new();
+            let (f, inputs) = repeated_sum(&mut s, &template, terms, &extra);
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let x: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+
+            let batched = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
+            let flat = Program::flat_value_and_gradient(&mut s, f, &inputs).unwrap();
+            let (got, want) = (batched.eval_all(&x), flat.eval_all(&x));
+            prop_assume!(want.iter().all(|v| v.is_finite() && v.abs() < 1e8));
+            prop_assert!(close(&got, &want, terms as f64), "{}\n{:?}\n{:?}", template, got, want);
+
+            let value = Program::compile(&s, &[f], &inputs).unwrap();
+            let value_flat = Program::flat(&s, &[f], &inputs).unwrap();
+            let (v, dv) = gradient_forward(|x| value.eval_first(x), &x);
+            let (w, dw) = gradient_forward(|x| value_flat.eval_first(x), &x);
+            prop_assert!(close(&[v], &[w], terms as f64));
+            prop_assert!(close(&dv, &dw, terms as f64), "{}", template);
+        }
+    }
+}
