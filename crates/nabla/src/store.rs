@@ -249,6 +249,14 @@ impl Store {
         id
     }
 
+    /// The id of `node` if the store holds it, without adding it.
+    pub fn find(&self, node: &Node) -> Option<Id> {
+        let hash = FxBuildHasher.hash_one(node);
+        self.table
+            .find(hash, |&id| self.nodes[id.index()] == *node)
+            .copied()
+    }
+
     /// The symbol with this name, creating it on first use.
     pub fn symbol_id(&mut self, name: &str) -> Symbol {
         if let Some(&s) = self.symbol_ids.get(name) {

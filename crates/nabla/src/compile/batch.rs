@@ -13,7 +13,7 @@ use super::{Op, Program, call};
 use crate::store::{Id, Node, Store, Symbol};
 
 /// Terms evaluated together per template instruction.
-pub(super) const LANES: usize = 64;
+pub(super) const LANES: usize = 256;
 /// Fewest terms of one shape worth a batch: below it the flat program is as fast.
 const MIN_TERMS: usize = 16;
 /// Largest shape key (about two tokens per node) considered for a term: large terms rarely repeat.
@@ -25,6 +25,9 @@ pub(super) struct Batch {
     /// Outputs `[t]`, or `[t, ∂t/∂slot₀, …]` when the program carries a gradient.
     template: Program,
     slots: Vec<Slot>,
+    /// Per template instruction, the first input it reads when it reads consecutive inputs:
+    /// its lanes are then read from the inputs in place, not copied.
+    consecutive: Vec<Option<u32>>,
     terms: usize,
 }
 
@@ -48,9 +51,21 @@ pub(super) struct Group {
 
 impl Group {
     pub(super) fn with_template(self, template: Program) -> Batch {
+        let consecutive = template
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Input(s) => match self.slots[*s as usize] {
+                    Slot::Consecutive(first) => Some(first),
+                    Slot::Table(_) => None,
+                },
+                _ => None,
+            })
+            .collect();
         Batch {
             template,
             slots: self.slots,
+            consecutive,
             terms: self.terms,
         }
     }
@@ -180,16 +195,12 @@ impl Slot {
         }
     }
 
+    /// Copies a table slot's inputs into its lanes (consecutive slots are read in place).
     #[inline(always)]
     fn gather<T: Copy>(&self, x: &[T], start: usize, lanes: &mut [T]) {
-        match self {
-            Slot::Consecutive(first) => {
-                lanes.copy_from_slice(&x[*first as usize + start..][..lanes.len()])
-            }
-            Slot::Table(table) => {
-                for (lane, &j) in lanes.iter_mut().zip(&table[start..]) {
-                    *lane = x[j as usize];
-                }
+        if let Slot::Table(table) = self {
+            for (lane, &j) in lanes.iter_mut().zip(&table[start..]) {
+                *lane = x[j as usize];
             }
         }
     }
@@ -252,6 +263,22 @@ impl Batch {
         self.run(x, scratch, value, gradient)
     }
 
+    /// The lanes of register `k` for the terms from `start`.
+    #[inline(always)]
+    fn block<'a, T>(
+        &self,
+        regs: &'a [T],
+        x: &'a [T],
+        k: usize,
+        start: usize,
+        width: usize,
+    ) -> &'a [T] {
+        match self.consecutive[k] {
+            Some(first) => &x[first as usize + start..][..width],
+            None => &regs[k * LANES..][..width],
+        }
+    }
+
     #[inline(always)]
     fn run<T: Real>(&self, x: &[T], regs: &mut [T], value: &mut T, mut gradient: Option<&mut [T]>) {
         let ops = &self.template.ops;
@@ -269,11 +296,13 @@ impl Batch {
             for (i, op) in ops.iter().enumerate() {
                 let (done, rest) = regs.split_at_mut(i * LANES);
                 let lanes = &mut rest[..width];
-                let operand = |k: u32| &done[k as usize * LANES..][..width];
+                let operand = |k: u32| self.block(done, x, k as usize, start, width);
                 match *op {
                     Op::Const(_) => {}
+                    Op::Input(_) if self.consecutive[i].is_some() => {}
                     Op::Input(s) => self.slots[s as usize].gather(x, start, lanes),
                     Op::Add(a, b) => binary(lanes, operand(a), operand(b), |p, q| p + q),
+                    Op::Sub(a, b) => binary(lanes, operand(a), operand(b), |p, q| p - q),
                     Op::Mul(a, b) => binary(lanes, operand(a), operand(b), |p, q| p * q),
                     Op::Neg(a) => unary(lanes, operand(a), |p| -p),
                     Op::Recip(a) => unary(lanes, operand(a), |p| T::one() / p),
@@ -285,7 +314,10 @@ impl Batch {
                     Op::Call(f, a) => unary(lanes, operand(a), |p| call(f, p)),
                 }
             }
-            let output = |o: usize| &regs[self.template.outputs[o] as usize * LANES..][..width];
+            let output = |o: usize| {
+                let k = self.template.outputs[o] as usize;
+                self.block(regs, x, k, start, width)
+            };
             for (p, &v) in partial.iter_mut().zip(output(0)) {
                 *p += v;
             }

@@ -27,6 +27,7 @@ enum Op {
     Const(f64),
     Input(u32),
     Add(u32, u32),
+    Sub(u32, u32),
     Mul(u32, u32),
     Neg(u32),
     Recip(u32),
@@ -163,11 +164,34 @@ impl Program {
                     builder.push(Op::Input(i))
                 }
                 Node::Add(terms) => {
-                    let regs: Vec<u32> = terms
-                        .iter()
-                        .map(|&t| operand(&mut builder, &reg, t))
-                        .collect();
-                    builder.fold(regs.into_iter(), Op::Add)
+                    if let Some((scale, u)) = scaled_sum(store, &reg, terms) {
+                        let c = builder.constant(scale);
+                        builder.push(Op::Mul(c, u))
+                    } else {
+                        // Positive terms first, then each negated one subtracted: `b − a²`
+                        // costs one instruction, not a negation and an addition.
+                        let (negated, positive): (Vec<Id>, Vec<Id>) = terms
+                            .iter()
+                            .partition(|&&t| negated_factors(store, t).is_some());
+                        let regs: Vec<u32> = positive
+                            .iter()
+                            .map(|&t| operand(&mut builder, &reg, t))
+                            .collect();
+                        let mut sum = regs.into_iter().reduce(|a, b| builder.push(Op::Add(a, b)));
+                        for t in negated {
+                            let factors = negated_factors(store, t).expect("partitioned");
+                            let regs: Vec<u32> = factors
+                                .iter()
+                                .map(|&f| operand(&mut builder, &reg, f))
+                                .collect();
+                            let p = builder.fold(regs.into_iter(), Op::Mul);
+                            sum = Some(match sum {
+                                Some(s) => builder.push(Op::Sub(s, p)),
+                                None => builder.push(Op::Neg(p)),
+                            });
+                        }
+                        sum.expect("sums have terms")
+                    }
                 }
                 Node::Mul(factors) => {
                     let minus_one = store
@@ -231,13 +255,10 @@ impl Program {
             .iter()
             .map(|&r| operand(&mut builder, &reg, r))
             .collect();
-        assert!(
-            builder.operands_precede_their_use(),
-            "compiled operands must name earlier registers"
-        );
+        let (ops, outputs) = builder.finish(outputs);
         Ok(Program {
             inputs: inputs.len(),
-            ops: builder.ops,
+            ops,
             outputs,
             batches: Vec::new(),
             gradient: false,
@@ -334,24 +355,132 @@ struct Builder {
     consts: FxHashMap<u64, u32>,
 }
 
-impl Builder {
-    /// The invariant `Evaluator::eval` relies on to index registers without bounds checks.
-    fn operands_precede_their_use(&self) -> bool {
-        self.ops.iter().enumerate().all(|(i, op)| {
-            let earlier = |k: &u32| (*k as usize) < i;
-            match op {
-                Op::Const(_) | Op::Input(_) => true,
-                Op::Add(a, b) | Op::Mul(a, b) | Op::Powf(a, b) | Op::Atan2(a, b) => {
-                    earlier(a) && earlier(b)
-                }
-                Op::Neg(a)
-                | Op::Recip(a)
-                | Op::Sqrt(a)
-                | Op::Square(a)
-                | Op::Powi(a, _)
-                | Op::Call(_, a) => earlier(a),
+impl Op {
+    fn operands(&self) -> impl Iterator<Item = u32> {
+        let (a, b) = match *self {
+            Op::Const(_) | Op::Input(_) => (None, None),
+            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Powf(a, b) | Op::Atan2(a, b) => {
+                (Some(a), Some(b))
             }
-        })
+            Op::Neg(a)
+            | Op::Recip(a)
+            | Op::Sqrt(a)
+            | Op::Square(a)
+            | Op::Powi(a, _)
+            | Op::Call(_, a) => (Some(a), None),
+        };
+        a.into_iter().chain(b)
+    }
+
+    fn rename(&mut self, new: &[u32]) {
+        match self {
+            Op::Const(_) | Op::Input(_) => {}
+            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Powf(a, b) | Op::Atan2(a, b) => {
+                *a = new[*a as usize];
+                *b = new[*b as usize];
+            }
+            Op::Neg(a)
+            | Op::Recip(a)
+            | Op::Sqrt(a)
+            | Op::Square(a)
+            | Op::Powi(a, _)
+            | Op::Call(_, a) => *a = new[*a as usize],
+        }
+    }
+}
+
+/// `Σ cᵢ·tᵢ` as `(c, u)` when `u = Σ (cᵢ/c)·tᵢ` is already compiled. Reverse accumulation
+/// multiplies sums by numbers and canonical form distributes them (`200(b − a²)` is stored as
+/// `−200a² + 200b`); this finds the sum again, so one multiplication replaces the whole sum.
+fn scaled_sum(store: &Store, reg: &FxHashMap<Id, u32>, terms: &[Id]) -> Option<(f64, u32)> {
+    let (first, _) = coefficient(store, terms[0]);
+    if first.is_one() {
+        return None;
+    }
+    [first.clone(), -first].into_iter().find_map(|scale| {
+        let inverse = scale.recip()?;
+        let mut scaled = terms
+            .iter()
+            .map(|&t| {
+                let (c, rest) = coefficient(store, t);
+                let c = c * inverse.clone();
+                let number = || store.find(&Node::Number(c.clone()));
+                match &rest[..] {
+                    [] => number(),
+                    [one] if c.is_one() => Some(*one),
+                    _ if c.is_one() => store.find(&Node::Mul(rest.into())),
+                    _ => {
+                        let factors: Vec<Id> = std::iter::once(number()?)
+                            .chain(rest.iter().copied())
+                            .collect();
+                        store.find(&Node::Mul(factors.into()))
+                    }
+                }
+            })
+            .collect::<Option<Vec<Id>>>()?;
+        // Canonical order: the number first, then by id.
+        scaled.sort_unstable_by_key(|&t| (store.as_number(t).is_none(), t));
+        let u = store.find(&Node::Add(scaled.into()))?;
+        Some((scale.to_f64(), *reg.get(&u)?))
+    })
+}
+
+/// A term's numeric coefficient and its other factors (`3xy` → `(3, [x, y])`, `x` → `(1, [x])`).
+fn coefficient(store: &Store, term: Id) -> (Number, Vec<Id>) {
+    match store.node(term) {
+        Node::Number(n) => (n.clone(), Vec::new()),
+        Node::Mul(factors) => match store.as_number(factors[0]) {
+            Some(c) => (c.clone(), factors[1..].to_vec()),
+            None => (Number::int(1), factors.to_vec()),
+        },
+        _ => (Number::int(1), vec![term]),
+    }
+}
+
+/// The other factors of a term whose coefficient is −1.
+fn negated_factors(store: &Store, term: Id) -> Option<&[Id]> {
+    match store.node(term) {
+        Node::Mul(factors)
+            if store
+                .as_number(factors[0])
+                .is_some_and(|c| *c == Number::int(-1)) =>
+        {
+            Some(&factors[1..])
+        }
+        _ => None,
+    }
+}
+
+impl Builder {
+    /// The instructions the outputs need, renumbered, and the outputs' registers. Checks the
+    /// invariant `Evaluator::eval` relies on to index registers without bounds checks.
+    fn finish(self, outputs: Vec<u32>) -> (Vec<Op>, Vec<u32>) {
+        let mut live = vec![false; self.ops.len()];
+        for &o in &outputs {
+            live[o as usize] = true;
+        }
+        for i in (0..self.ops.len()).rev() {
+            if live[i] {
+                for k in self.ops[i].operands() {
+                    live[k as usize] = true;
+                }
+            }
+        }
+        let mut new = vec![u32::MAX; self.ops.len()];
+        let mut ops = Vec::with_capacity(self.ops.len());
+        for (i, mut op) in self.ops.into_iter().enumerate() {
+            if live[i] {
+                assert!(
+                    op.operands().all(|k| (k as usize) < i),
+                    "compiled operands must name earlier registers"
+                );
+                op.rename(&new);
+                new[i] = ops.len() as u32;
+                ops.push(op);
+            }
+        }
+        let outputs = outputs.iter().map(|&o| new[o as usize]).collect();
+        (ops, outputs)
     }
 
     fn push(&mut self, op: Op) -> u32 {
@@ -399,6 +528,7 @@ impl<T: Real> Evaluator<'_, T> {
                 Op::Const(c) => T::from_f64(c),
                 Op::Input(k) => x[k as usize],
                 Op::Add(a, b) => at(a) + at(b),
+                Op::Sub(a, b) => at(a) - at(b),
                 Op::Mul(a, b) => at(a) * at(b),
                 Op::Neg(a) => -at(a),
                 Op::Recip(a) => T::one() / at(a),
@@ -471,6 +601,23 @@ mod tests {
         let p = Program::compile(&s, &[f], &vars).unwrap();
         // x, y, x*y, sin, ^2, cos, + : each once.
         assert_eq!(p.len(), 7);
+    }
+
+    #[test]
+    fn distributed_coefficients_reuse_the_sum() {
+        let mut s = Store::new();
+        let f = parse(&mut s, "100*(b - a^2)^2").unwrap();
+        let vars = [s.symbol_id("a"), s.symbol_id("b")];
+        // ∂f/∂b is stored as −200a² + 200b; compiled, it is 200·(b − a²), reusing b − a².
+        let p = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+        let subtractions = p.ops.iter().filter(|op| matches!(op, Op::Sub(..))).count();
+        assert_eq!(subtractions, 1);
+        assert!(
+            !p.ops
+                .iter()
+                .any(|op| matches!(op, Op::Neg(_) | Op::Add(..)))
+        );
+        assert_eq!(p.eval_all(&[0.5, 2.0]), [306.25, -350.0, 350.0]);
     }
 
     #[test]
