@@ -39,6 +39,8 @@ pub trait Real:
     + MulAssign
     + DivAssign
     + Sized
+    // Numbers own their data, so code generic over them can tell plain `f64`s apart by type id.
+    + 'static
 {
     /// A constant: every derivative part is zero.
     fn from_f64(x: f64) -> Self;

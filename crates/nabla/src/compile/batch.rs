@@ -6,6 +6,8 @@
 //! per instruction is shared by the block, and the loops over lanes vectorise. Gradients come
 //! from the template's own gradient, scattered back to the inputs each term reads.
 
+use std::ops::Range;
+
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
@@ -14,6 +16,9 @@ use crate::store::{Id, Node, Store, Symbol};
 
 /// Terms evaluated together per template instruction.
 pub(super) const LANES: usize = 256;
+/// Fewest terms for which a batch over `f64` splits its terms between two threads: the work of
+/// either half (about 50 µs) then dwarfs handing it over.
+const PARALLEL_TERMS: usize = 32_768;
 /// Fewest terms of one shape worth a batch: below it the flat program is as fast.
 const MIN_TERMS: usize = 16;
 /// Largest shape key (about two tokens per node) considered for a term: large terms rarely repeat.
@@ -206,20 +211,68 @@ impl Slot {
     }
 
     #[inline(always)]
-    fn scatter_add<T: Real>(&self, lanes: &[T], start: usize, gradient: &mut [T]) {
+    fn scatter_add<T: Real>(&self, lanes: &[T], start: usize, gradient: &mut Target<'_, T>) {
         match self {
-            Slot::Consecutive(first) => {
-                let target = &mut gradient[*first as usize + start..][..lanes.len()];
-                for (g, &v) in target.iter_mut().zip(lanes) {
-                    *g += v;
-                }
-            }
+            Slot::Consecutive(first) => gradient.add_run(*first as usize + start, lanes),
             Slot::Table(table) => {
                 for (&j, &v) in table[start..].iter().zip(lanes) {
-                    gradient[j as usize] += v;
+                    gradient.add(j as usize, v);
                 }
             }
         }
+    }
+}
+
+/// The gradient entries one run over a range of terms adds to: `direct` holds the entries from
+/// `direct_base` on; `overlap`, private to the run and added in after it, holds those from
+/// `overlap_base` up to `direct_base`, which a run on another thread may also write.
+pub(super) struct Target<'a, T> {
+    direct: &'a mut [T],
+    direct_base: usize,
+    overlap: &'a mut [T],
+    overlap_base: usize,
+}
+
+impl<'a, T: Real> Target<'a, T> {
+    /// Every entry of `gradient`, written directly.
+    pub(super) fn whole(gradient: &'a mut [T]) -> Self {
+        Target {
+            direct: gradient,
+            direct_base: 0,
+            overlap: &mut [],
+            overlap_base: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, j: usize, v: T) {
+        match j.checked_sub(self.direct_base) {
+            Some(k) => self.direct[k] += v,
+            None => self.overlap[j - self.overlap_base] += v,
+        }
+    }
+
+    /// Adds `lanes` to the entries from `j` on.
+    #[inline(always)]
+    fn add_run(&mut self, j: usize, lanes: &[T]) {
+        let below = self.direct_base.saturating_sub(j).min(lanes.len());
+        let (low, high) = lanes.split_at(below);
+        if !low.is_empty() {
+            add_into(&mut self.overlap[j - self.overlap_base..][..below], low);
+        }
+        if !high.is_empty() {
+            add_into(
+                &mut self.direct[j + below - self.direct_base..][..high.len()],
+                high,
+            );
+        }
+    }
+}
+
+#[inline(always)]
+fn add_into<T: Real>(target: &mut [T], lanes: &[T]) {
+    for (g, &v) in target.iter_mut().zip(lanes) {
+        *g += v;
     }
 }
 
@@ -242,25 +295,98 @@ impl Batch {
         value: &mut T,
         gradient: Option<&mut [T]>,
     ) {
+        let gradient = gradient.map(Target::whole);
+        self.accumulate_range(x, scratch, 0..self.terms, value, gradient);
+    }
+
+    /// [`Batch::accumulate`] over `f64`, with the terms split between this thread and another when
+    /// there are enough of them and every slot reads consecutive inputs (so that the two halves
+    /// share only a few gradient entries). `spare` and `overlap` are the second thread's scratch.
+    pub(super) fn accumulate_parallel(
+        &self,
+        x: &[f64],
+        scratch: &mut [f64],
+        spare: &mut Vec<f64>,
+        overlap: &mut Vec<f64>,
+        value: &mut f64,
+        gradient: Option<&mut [f64]>,
+    ) {
+        let firsts: Option<Vec<usize>> = self
+            .slots
+            .iter()
+            .map(|s| match s {
+                Slot::Consecutive(first) => Some(*first as usize),
+                Slot::Table(_) => None,
+            })
+            .collect();
+        let (Some(firsts), true) = (firsts, self.terms >= PARALLEL_TERMS) else {
+            return self.accumulate(x, scratch, value, gradient);
+        };
+        // Halves a whole number of blocks long.
+        let middle = self.terms / 2 / LANES * LANES;
+        let lowest = firsts.iter().copied().min().unwrap_or(0);
+        let highest = firsts.iter().copied().max().unwrap_or(0);
+        spare.resize(self.scratch_len(), 0.0);
+        // The first half writes entries below `highest + middle`, the second half entries from
+        // `lowest + middle` on: the overlap between is the second half's to keep apart.
+        overlap.clear();
+        overlap.resize(highest - lowest, 0.0);
+        let (mut first_value, mut second_value) = (0.0, 0.0);
+        let mut gradient = gradient;
+        let (first_target, second_target) = match gradient.as_deref_mut() {
+            Some(gradient) => {
+                let (low, high) = gradient.split_at_mut(highest + middle);
+                let second = Target {
+                    direct: high,
+                    direct_base: highest + middle,
+                    overlap: &mut overlap[..],
+                    overlap_base: lowest + middle,
+                };
+                (Some(Target::whole(low)), Some(second))
+            }
+            None => (None, None),
+        };
+        rayon::join(
+            || self.accumulate_range(x, scratch, 0..middle, &mut first_value, first_target),
+            || {
+                let range = middle..self.terms;
+                self.accumulate_range(x, spare, range, &mut second_value, second_target)
+            },
+        );
+        *value += first_value + second_value;
+        if let Some(gradient) = gradient {
+            add_into(&mut gradient[lowest + middle..][..overlap.len()], overlap);
+        }
+    }
+
+    fn accumulate_range<T: Real>(
+        &self,
+        x: &[T],
+        scratch: &mut [T],
+        terms: Range<usize>,
+        value: &mut T,
+        gradient: Option<Target<'_, T>>,
+    ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { self.accumulate_avx2(x, scratch, value, gradient) };
+            return unsafe { self.run_avx2(x, scratch, terms, value, gradient) };
         }
-        self.run(x, scratch, value, gradient)
+        self.run(x, scratch, terms, value, gradient)
     }
 
     /// [`Batch::run`] compiled for AVX2, which doubles the lanes of each vector instruction.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn accumulate_avx2<T: Real>(
+    unsafe fn run_avx2<T: Real>(
         &self,
         x: &[T],
         scratch: &mut [T],
+        terms: Range<usize>,
         value: &mut T,
-        gradient: Option<&mut [T]>,
+        gradient: Option<Target<'_, T>>,
     ) {
-        self.run(x, scratch, value, gradient)
+        self.run(x, scratch, terms, value, gradient)
     }
 
     /// The lanes of register `k` for the terms from `start`.
@@ -280,7 +406,14 @@ impl Batch {
     }
 
     #[inline(always)]
-    fn run<T: Real>(&self, x: &[T], regs: &mut [T], value: &mut T, mut gradient: Option<&mut [T]>) {
+    fn run<T: Real>(
+        &self,
+        x: &[T],
+        regs: &mut [T],
+        terms: Range<usize>,
+        value: &mut T,
+        mut gradient: Option<Target<'_, T>>,
+    ) {
         let ops = &self.template.ops;
         let regs = &mut regs[..ops.len() * LANES];
         for (i, op) in ops.iter().enumerate() {
@@ -290,9 +423,9 @@ impl Batch {
         }
         // One partial sum per lane, so the reduction vectorises too.
         let mut partial = [T::zero(); LANES];
-        let mut start = 0;
-        while start < self.terms {
-            let width = LANES.min(self.terms - start);
+        let mut start = terms.start;
+        while start < terms.end {
+            let width = LANES.min(terms.end - start);
             for (i, op) in ops.iter().enumerate() {
                 let (done, rest) = regs.split_at_mut(i * LANES);
                 let lanes = &mut rest[..width];
@@ -321,7 +454,7 @@ impl Batch {
             for (p, &v) in partial.iter_mut().zip(output(0)) {
                 *p += v;
             }
-            if let Some(gradient) = gradient.as_deref_mut() {
+            if let Some(gradient) = gradient.as_mut() {
                 for (s, slot) in self.slots.iter().enumerate() {
                     slot.scatter_add(output(1 + s), start, gradient);
                 }
@@ -405,6 +538,34 @@ mod tests {
         let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
         let (got, want) = (batched.eval_all(&x), flat.eval_all(&x));
         assert!(close(&got, &want, n as f64), "{got:?}\n{want:?}");
+    }
+
+    #[test]
+    fn long_sums_split_across_threads_add_up() {
+        let n = 2 * PARALLEL_TERMS + 3;
+        let text: Vec<String> = (1..n)
+            .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
+            .collect();
+        let mut s = Store::new();
+        let f = parse(&mut s, &text.join(" + ")).unwrap();
+        let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+        assert!(program.batches.iter().all(|b| b.terms >= PARALLEL_TERMS));
+        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
+        let (mut value, mut gradient) = (0.0, vec![0.0; n]);
+        for i in 0..n - 1 {
+            let (a, b) = (x[i], x[i + 1]);
+            value += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
+            gradient[i] += -400.0 * a * (b - a * a) - 2.0 * (1.0 - a);
+            gradient[i + 1] += 200.0 * (b - a * a);
+        }
+        let got = program.eval_all(&x);
+        assert!(
+            close(&got[..1], &[value], n as f64),
+            "{} vs {value}",
+            got[0]
+        );
+        assert!(close(&got[1..], &gradient, 1.0));
     }
 
     #[test]

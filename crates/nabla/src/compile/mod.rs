@@ -12,6 +12,8 @@
 
 mod batch;
 
+use std::any::TypeId;
+
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
@@ -305,6 +307,8 @@ impl Program {
             program: self,
             regs: Vec::with_capacity(self.ops.len()),
             lanes: Vec::new(),
+            spare: Vec::new(),
+            overlap: Vec::new(),
         }
     }
 
@@ -509,6 +513,23 @@ pub struct Evaluator<'p, T> {
     regs: Vec<T>,
     /// Scratch for batches: one block of lanes per template instruction.
     lanes: Vec<T>,
+    /// A second thread's scratch when a batch over `f64` splits its terms.
+    spare: Vec<f64>,
+    overlap: Vec<f64>,
+}
+
+/// `x` as `f64`s when `T` is `f64`.
+fn as_f64<T: 'static>(x: &[T]) -> Option<&[f64]> {
+    // SAFETY: `T` is `f64`, checked by type id.
+    (TypeId::of::<T>() == TypeId::of::<f64>())
+        .then(|| unsafe { std::slice::from_raw_parts(x.as_ptr().cast(), x.len()) })
+}
+
+/// `x` as `f64`s when `T` is `f64`.
+fn as_f64_mut<T: 'static>(x: &mut [T]) -> Option<&mut [f64]> {
+    // SAFETY: `T` is `f64`, checked by type id.
+    (TypeId::of::<T>() == TypeId::of::<f64>())
+        .then(|| unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast(), x.len()) })
 }
 
 impl<T: Real> Evaluator<'_, T> {
@@ -543,7 +564,8 @@ impl<T: Real> Evaluator<'_, T> {
             unsafe { *r.get_unchecked_mut(i) = v };
         }
         for (o, &k) in out.iter_mut().zip(&self.program.outputs) {
-            *o = r[k as usize];
+            // SAFETY: `Builder::finish` maps every output to a kept instruction, `< r.len()`.
+            *o = unsafe { *r.get_unchecked(k as usize) };
         }
         let batches = &self.program.batches;
         if batches.is_empty() {
@@ -552,6 +574,21 @@ impl<T: Real> Evaluator<'_, T> {
         let scratch = batches.iter().map(Batch::scratch_len).max().unwrap_or(0);
         self.lanes.resize(scratch, T::zero());
         let (value, gradient) = out.split_first_mut().expect("a sum is the first output");
+        // Plain numbers may split a batch across threads; the other number types stay on this
+        // one (a tape variable records on its own thread's tape).
+        if let (Some(x), Some(lanes), Some(value), Some(gradient)) = (
+            as_f64(x),
+            as_f64_mut(&mut self.lanes),
+            as_f64_mut(std::slice::from_mut(value)),
+            as_f64_mut(gradient),
+        ) {
+            for b in batches {
+                let gradient = self.program.gradient.then_some(&mut *gradient);
+                let (spare, overlap) = (&mut self.spare, &mut self.overlap);
+                b.accumulate_parallel(x, lanes, spare, overlap, &mut value[0], gradient);
+            }
+            return;
+        }
         for b in batches {
             let gradient = self.program.gradient.then_some(&mut *gradient);
             b.accumulate(x, &mut self.lanes, value, gradient);
