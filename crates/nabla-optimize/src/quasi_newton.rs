@@ -146,22 +146,19 @@ impl Minimizer for Bfgs {
                 for (hy, row) in hy.iter_mut().zip(h.chunks_exact(n)) {
                     *hy = dot(row, &y);
                 }
-                let mut yhy = dot(&y, &hy);
-                let tau = sy / yhy;
-                if tau > 1.0 {
-                    h.iter_mut().for_each(|v| *v *= tau);
-                    hy.iter_mut().for_each(|v| *v *= tau);
-                    yhy = sy;
-                }
+                // The Oren–Luenberger factor, applied only to scale up: H ← τ H, so H y ← τ H y.
+                let tau = (sy / dot(&y, &hy)).max(1.0);
+                hy.iter_mut().for_each(|v| *v *= tau);
+                let yhy = dot(&y, &hy);
                 // H₊ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
                 //    = H − ρ (H y sᵀ + s yᵀ H) + (ρ² yᵀ H y + ρ) s sᵀ   (H symmetric)
                 let rho = 1.0 / sy;
                 let c = rho * rho * yhy + rho;
-                // Row i gains (c sᵢ − ρ hyᵢ) sᵀ − ρ sᵢ hyᵀ.
+                // Row i becomes τ times itself plus (c sᵢ − ρ hyᵢ) sᵀ − ρ sᵢ hyᵀ.
                 for ((row, &si), &hyi) in h.chunks_exact_mut(n).zip(&s).zip(&hy) {
                     let (a, b) = (c * si - rho * hyi, rho * si);
                     for ((h, &sj), &hyj) in row.iter_mut().zip(&s).zip(&hy) {
-                        *h += a * sj - b * hyj;
+                        *h = tau * *h + a * sj - b * hyj;
                     }
                 }
             }
