@@ -4,10 +4,11 @@
 //!
 //! The first step tries unit length along the steepest-descent direction (`α₀ = 1/‖∇f‖`, as
 //! L-BFGS-B does); later steps try `α₀ = 1` first, the quasi-Newton step, which the line search accepts
-//! in the superlinear phase. Both scale their initial matrix from the first curvature pair, which
-//! usually saves many evaluations over the identity: L-BFGS by `sᵀy / yᵀy` at every iteration
-//! (Nocedal & Wright, eq. 7.20), BFGS once by `‖s‖ / ‖y‖` and afterwards scales its matrix up
-//! whenever it underestimates the inverse curvature seen along the last step (see [`Bfgs`]).
+//! in the superlinear phase. Both scale their initial matrix from observed curvature, which usually
+//! saves many evaluations over the identity: L-BFGS by `sᵀy / yᵀy` of the latest pair at every
+//! iteration (Nocedal & Wright, eq. 7.20); BFGS by `‖s‖ / ‖y‖` of the first pair, and afterwards it
+//! scales its whole matrix up whenever it underestimates the inverse curvature seen along the last
+//! step (see [`Bfgs`]).
 //!
 //! Near a minimum the next step `−H∇f` estimates the distance left; both stop without evaluating
 //! it once that estimate is below [`Options::predicted_step_tolerance`] (the rule is spelled out
