@@ -148,7 +148,9 @@ impl Minimizer for Bfgs {
                     *hy = dot(row, &y);
                 }
                 // The Oren–Luenberger factor, applied only to scale up: H ← τ H, so H y ← τ H y.
-                let tau = (sy / dot(&y, &hy)).max(1.0);
+                // (Not when yᵀHy has underflowed to zero: τ would be infinite.)
+                let tau = sy / dot(&y, &hy);
+                let tau = if tau.is_finite() { tau.max(1.0) } else { 1.0 };
                 hy.iter_mut().for_each(|v| *v *= tau);
                 let yhy = dot(&y, &hy);
                 // H₊ = (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
