@@ -2,9 +2,9 @@
 //! direction always descends, and with a strong Wolfe line search, so every step lowers `f`. Two ways
 //! to get the direction from `H p = −g`:
 //! - [`NewtonSolver::TruncatedCg`] (default, Nocedal & Wright algorithm 7.1, as scipy's Newton-CG):
-//!   conjugate gradients stopped at a relative residual `min(0.5, √‖g‖)` or at the first direction of
-//!   non-positive curvature. Far from a minimum this leans towards steepest descent, close to it the
-//!   step becomes the exact Newton step.
+//!   conjugate gradients stopped at a relative residual `min(0.5, √‖g‖₁)` (in the 1-norm, as scipy)
+//!   or at the first direction of non-positive curvature. Far from a minimum this leans towards
+//!   steepest descent, close to it the step becomes the exact Newton step.
 //! - [`NewtonSolver::ModifiedCholesky`] (Nocedal & Wright algorithm 3.3): `H` is shifted by `τ I`
 //!   until its Cholesky factorisation succeeds, a Levenberg-style damping; the exact Newton step
 //!   wherever `H` is positive definite.
@@ -40,8 +40,8 @@ pub struct Newton {
 /// How [`Newton`] solves `H p = −g` safely.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum NewtonSolver {
-    /// Conjugate gradients, truncated at a relative residual `min(0.5, √‖g‖)` or at negative
-    /// curvature.
+    /// Conjugate gradients, truncated at a relative residual `min(0.5, √‖g‖₁)` (1-norms) or at
+    /// negative curvature.
     TruncatedCg,
     /// Cholesky of `H + τ I` with the smallest working `τ` in `0, β, 2β, 4β, …`, where `β` is
     /// `min_shift` times the largest diagonal magnitude (Nocedal & Wright use `1e-3`).
@@ -130,12 +130,20 @@ impl Work {
     }
 }
 
+fn norm1(v: &[f64]) -> f64 {
+    v.iter().map(|x| x.abs()).sum()
+}
+
 /// Truncated conjugate gradients on `H p = −g` (Nocedal & Wright algorithm 7.1). The result is
 /// always a descent direction: a multiple of `−g` if the very first direction has non-positive
 /// curvature.
 fn truncated_cg(h: &[f64], g: &[f64], w: &mut Work, p: &mut [f64]) {
     let n = g.len();
-    let gnorm = norm(g);
+    // scipy's Newton-CG measures the residual in the 1-norm, which grows with n: on large problems
+    // the solves stay loose (η = 0.5) for longer, fewer CG steps towards a Newton step that the
+    // line search would cut anyway (100-D Rosenbrock: 252 evaluations against 327 with 2-norms,
+    // but 135 against 97 on 10-D; see OPTIMIZATION.md).
+    let gnorm = norm1(g);
     let tolerance = gnorm.sqrt().min(0.5) * gnorm;
     p.fill(0.0);
     w.r.copy_from_slice(g);
@@ -161,10 +169,10 @@ fn truncated_cg(h: &[f64], g: &[f64], w: &mut Work, p: &mut [f64]) {
         let a = rr / curvature;
         p.iter_mut().zip(&w.d).for_each(|(p, d)| *p += a * d);
         w.r.iter_mut().zip(&w.hd).for_each(|(r, hd)| *r += a * hd);
-        let rr_next = dot(&w.r, &w.r);
-        if rr_next.sqrt() <= tolerance {
+        if norm1(&w.r) <= tolerance {
             return;
         }
+        let rr_next = dot(&w.r, &w.r);
         let beta = rr_next / rr;
         rr = rr_next;
         w.d.iter_mut()
@@ -237,7 +245,9 @@ impl Minimizer for Newton {
             // The first trial step repeats the last decrease of f under a quadratic model (Nocedal
             // & Wright eq. 3.60, with scipy's factor 1.01), capped by the full Newton step; it
             // saves evaluations while truncated-CG steps are still poor, and is 1 near a minimum.
-            let mut previous = run.value + 0.5 * norm(&run.gradient);
+            // The first iteration has no decrease to repeat and tries the full step, as scipy's
+            // Newton-CG does.
+            let mut previous = f64::NAN;
             let mut steps = [f64::INFINITY; 2];
             loop {
                 run.hessian(&mut h, "newton")?;
@@ -246,7 +256,7 @@ impl Minimizer for Newton {
                     return Ok(StopReason::PredictedStep);
                 }
                 let slope = dot(&run.gradient, &p);
-                let alpha0 = if slope < 0.0 {
+                let alpha0 = if slope < 0.0 && previous.is_finite() {
                     (2.02 * (run.value - previous) / slope).clamp(1e-10, 1.0)
                 } else {
                     1.0
@@ -320,9 +330,9 @@ mod classic_tests {
 
     #[test]
     fn truncated_cg_newton_reaches_every_classic_minimum() {
-        // Known exception to scipy's Newton-CG counts: on 100-D Rosenbrock our line search takes
-        // shorter steps (349 evaluations against 255).
-        assert_classic(&Newton::default(), |r| r.newton_cg, &[(2, 349)]);
+        // scipy's own forcing term and first trial step: at most Newton-CG's evaluations everywhere
+        // (equal on 2- and 10-D Rosenbrock, 252 against 255 on 100-D).
+        assert_classic(&Newton::default(), |r| r.newton_cg, &[]);
     }
 
     #[test]
