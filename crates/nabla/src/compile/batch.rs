@@ -7,10 +7,12 @@
 //! from the template's own gradient, scattered back to the inputs each term reads.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
+use super::native::NativeBatch;
 use super::{Op, Program, call};
 use crate::store::{Id, Node, Store, Symbol};
 
@@ -19,6 +21,8 @@ pub(super) const LANES: usize = 256;
 /// Fewest terms for which a batch over `f64` splits its terms between two threads: the work of
 /// either half (about 50 µs) then dwarfs handing it over.
 const PARALLEL_TERMS: usize = 32_768;
+/// Fewest terms for which a batch gets machine code: compiling it takes about a millisecond.
+const NATIVE_TERMS: usize = 512;
 /// Fewest terms of one shape worth a batch: below it the flat program is as fast.
 const MIN_TERMS: usize = 16;
 /// Largest shape key (about two tokens per node) considered for a term: large terms rarely repeat.
@@ -34,6 +38,8 @@ pub(super) struct Batch {
     /// its lanes are then read from the inputs in place, not copied.
     consecutive: Vec<Option<u32>>,
     terms: usize,
+    /// The loop in machine code, for `f64`, when every slot reads consecutive inputs.
+    native: Option<Arc<NativeBatch>>,
 }
 
 /// Where a slot's value comes from, term by term.
@@ -67,11 +73,19 @@ impl Group {
                 _ => None,
             })
             .collect();
+        let native = match firsts(&self.slots) {
+            Some(firsts) if self.terms >= NATIVE_TERMS => {
+                let gradient = template.outputs.len() > 1;
+                NativeBatch::compile(&template, &firsts, gradient).map(Arc::new)
+            }
+            _ => None,
+        };
         Batch {
             template,
             slots: self.slots,
             consecutive,
             terms: self.terms,
+            native,
         }
     }
 }
@@ -210,70 +224,35 @@ impl Slot {
         }
     }
 
+    /// Adds a block of partials to the gradient entries the terms from `start` read;
+    /// `gradient` holds the entries from `base` on.
     #[inline(always)]
-    fn scatter_add<T: Real>(&self, lanes: &[T], start: usize, gradient: &mut Target<'_, T>) {
+    fn scatter_add<T: Real>(&self, lanes: &[T], start: usize, gradient: &mut [T], base: usize) {
         match self {
-            Slot::Consecutive(first) => gradient.add_run(*first as usize + start, lanes),
+            Slot::Consecutive(first) => {
+                let target = &mut gradient[*first as usize + start - base..][..lanes.len()];
+                for (g, &v) in target.iter_mut().zip(lanes) {
+                    *g += v;
+                }
+            }
             Slot::Table(table) => {
                 for (&j, &v) in table[start..].iter().zip(lanes) {
-                    gradient.add(j as usize, v);
+                    gradient[j as usize - base] += v;
                 }
             }
         }
     }
 }
 
-/// The gradient entries one run over a range of terms adds to: `direct` holds the entries from
-/// `direct_base` on; `overlap`, private to the run and added in after it, holds those from
-/// `overlap_base` up to `direct_base`, which a run on another thread may also write.
-pub(super) struct Target<'a, T> {
-    direct: &'a mut [T],
-    direct_base: usize,
-    overlap: &'a mut [T],
-    overlap_base: usize,
-}
-
-impl<'a, T: Real> Target<'a, T> {
-    /// Every entry of `gradient`, written directly.
-    pub(super) fn whole(gradient: &'a mut [T]) -> Self {
-        Target {
-            direct: gradient,
-            direct_base: 0,
-            overlap: &mut [],
-            overlap_base: 0,
-        }
-    }
-
-    #[inline(always)]
-    fn add(&mut self, j: usize, v: T) {
-        match j.checked_sub(self.direct_base) {
-            Some(k) => self.direct[k] += v,
-            None => self.overlap[j - self.overlap_base] += v,
-        }
-    }
-
-    /// Adds `lanes` to the entries from `j` on.
-    #[inline(always)]
-    fn add_run(&mut self, j: usize, lanes: &[T]) {
-        let below = self.direct_base.saturating_sub(j).min(lanes.len());
-        let (low, high) = lanes.split_at(below);
-        if !low.is_empty() {
-            add_into(&mut self.overlap[j - self.overlap_base..][..below], low);
-        }
-        if !high.is_empty() {
-            add_into(
-                &mut self.direct[j + below - self.direct_base..][..high.len()],
-                high,
-            );
-        }
-    }
-}
-
-#[inline(always)]
-fn add_into<T: Real>(target: &mut [T], lanes: &[T]) {
-    for (g, &v) in target.iter_mut().zip(lanes) {
-        *g += v;
-    }
+/// The first input of every slot, when every slot reads consecutive inputs.
+fn firsts(slots: &[Slot]) -> Option<Vec<usize>> {
+    slots
+        .iter()
+        .map(|s| match s {
+            Slot::Consecutive(first) => Some(*first as usize),
+            Slot::Table(_) => None,
+        })
+        .collect()
 }
 
 impl Batch {
@@ -295,68 +274,87 @@ impl Batch {
         value: &mut T,
         gradient: Option<&mut [T]>,
     ) {
-        let gradient = gradient.map(Target::whole);
+        let gradient = gradient.map(|g| (g, 0));
         self.accumulate_range(x, scratch, 0..self.terms, value, gradient);
     }
 
-    /// [`Batch::accumulate`] over `f64`, with the terms split between this thread and another when
-    /// there are enough of them and every slot reads consecutive inputs (so that the two halves
-    /// share only a few gradient entries). `spare` and `overlap` are the second thread's scratch.
-    pub(super) fn accumulate_parallel(
+    /// [`Batch::accumulate`] over `f64`: in machine code where the batch has it, and split
+    /// between this thread and another when the terms are many and every slot reads consecutive
+    /// inputs. `spare` is the other thread's scratch.
+    pub(super) fn accumulate_f64(
         &self,
         x: &[f64],
         scratch: &mut [f64],
         spare: &mut Vec<f64>,
-        overlap: &mut Vec<f64>,
         value: &mut f64,
         gradient: Option<&mut [f64]>,
     ) {
-        let firsts: Option<Vec<usize>> = self
-            .slots
-            .iter()
-            .map(|s| match s {
-                Slot::Consecutive(first) => Some(*first as usize),
-                Slot::Table(_) => None,
-            })
-            .collect();
-        let (Some(firsts), true) = (firsts, self.terms >= PARALLEL_TERMS) else {
-            return self.accumulate(x, scratch, value, gradient);
+        let firsts = firsts(&self.slots).filter(|_| self.terms >= PARALLEL_TERMS);
+        let Some(firsts) = firsts else {
+            let gradient = gradient.map(|g| (g, 0));
+            return self.run_f64(x, scratch, 0..self.terms, value, gradient);
         };
-        // Halves a whole number of blocks long.
-        let middle = self.terms / 2 / LANES * LANES;
+        // Term k adds to entries `first + k`: the terms below `middle` add below
+        // `highest + middle`, those from `middle + span` on add from there on, and the `span`
+        // terms between, which add to both sides, run after the two halves.
         let lowest = firsts.iter().copied().min().unwrap_or(0);
         let highest = firsts.iter().copied().max().unwrap_or(0);
+        let span = highest - lowest;
+        let middle = self.terms / 2;
         spare.resize(self.scratch_len(), 0.0);
-        // The first half writes entries below `highest + middle`, the second half entries from
-        // `lowest + middle` on: the overlap between is the second half's to keep apart.
-        overlap.clear();
-        overlap.resize(highest - lowest, 0.0);
-        let (mut first_value, mut second_value) = (0.0, 0.0);
+        let (mut low_value, mut high_value) = (0.0, 0.0);
         let mut gradient = gradient;
-        let (first_target, second_target) = match gradient.as_deref_mut() {
-            Some(gradient) => {
-                let (low, high) = gradient.split_at_mut(highest + middle);
-                let second = Target {
-                    direct: high,
-                    direct_base: highest + middle,
-                    overlap: &mut overlap[..],
-                    overlap_base: lowest + middle,
-                };
-                (Some(Target::whole(low)), Some(second))
+        let (low, high) = match gradient.as_deref_mut() {
+            Some(g) => {
+                let (low, high) = g.split_at_mut(highest + middle);
+                (Some((low, 0)), Some((high, highest + middle)))
             }
             None => (None, None),
         };
         rayon::join(
-            || self.accumulate_range(x, scratch, 0..middle, &mut first_value, first_target),
+            || self.run_f64(x, scratch, 0..middle, &mut low_value, low),
             || {
-                let range = middle..self.terms;
-                self.accumulate_range(x, spare, range, &mut second_value, second_target)
+                let range = middle + span..self.terms;
+                self.run_f64(x, spare, range, &mut high_value, high)
             },
         );
-        *value += first_value + second_value;
-        if let Some(gradient) = gradient {
-            add_into(&mut gradient[lowest + middle..][..overlap.len()], overlap);
+        *value += low_value + high_value;
+        let gradient = gradient.map(|g| (g, 0));
+        self.run_f64(x, scratch, middle..middle + span, value, gradient);
+    }
+
+    /// Runs `terms` in machine code, as far as it goes two at a time, and the rest interpreted.
+    fn run_f64(
+        &self,
+        x: &[f64],
+        scratch: &mut [f64],
+        mut terms: Range<usize>,
+        value: &mut f64,
+        mut gradient: Option<(&mut [f64], usize)>,
+    ) {
+        if let Some(native) = &self.native {
+            let even = terms.start + terms.len() / 2 * 2;
+            let firsts = firsts(&self.slots).expect("native batches read consecutive inputs");
+            let (lowest, highest) = (
+                firsts.iter().copied().min().unwrap_or(0),
+                firsts.iter().copied().max().unwrap_or(0),
+            );
+            // The kernel reads `x[first + k]` and adds to `gradient[first + k]` for k in
+            // `terms.start..even`: every such index lies inside both slices.
+            assert!(highest + even <= x.len());
+            let target = match gradient.as_mut() {
+                Some((g, base)) => {
+                    assert!(lowest + terms.start >= *base && highest + even <= *base + g.len());
+                    g.as_mut_ptr().wrapping_sub(*base)
+                }
+                None => std::ptr::null_mut(),
+            };
+            // SAFETY: the indices are in bounds (asserted above), and `gradient` is borrowed
+            // mutably for the call.
+            *value += unsafe { native.run(x.as_ptr(), target, terms.start, even) };
+            terms.start = even;
         }
+        self.accumulate_range(x, scratch, terms, value, gradient);
     }
 
     fn accumulate_range<T: Real>(
@@ -365,7 +363,7 @@ impl Batch {
         scratch: &mut [T],
         terms: Range<usize>,
         value: &mut T,
-        gradient: Option<Target<'_, T>>,
+        gradient: Option<(&mut [T], usize)>,
     ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -384,7 +382,7 @@ impl Batch {
         scratch: &mut [T],
         terms: Range<usize>,
         value: &mut T,
-        gradient: Option<Target<'_, T>>,
+        gradient: Option<(&mut [T], usize)>,
     ) {
         self.run(x, scratch, terms, value, gradient)
     }
@@ -412,7 +410,7 @@ impl Batch {
         regs: &mut [T],
         terms: Range<usize>,
         value: &mut T,
-        mut gradient: Option<Target<'_, T>>,
+        mut gradient: Option<(&mut [T], usize)>,
     ) {
         let ops = &self.template.ops;
         let regs = &mut regs[..ops.len() * LANES];
@@ -454,9 +452,9 @@ impl Batch {
             for (p, &v) in partial.iter_mut().zip(output(0)) {
                 *p += v;
             }
-            if let Some(gradient) = gradient.as_mut() {
+            if let Some((gradient, base)) = gradient.as_mut() {
                 for (s, slot) in self.slots.iter().enumerate() {
-                    slot.scatter_add(output(1 + s), start, gradient);
+                    slot.scatter_add(output(1 + s), start, gradient, *base);
                 }
             }
             start += width;
@@ -581,7 +579,44 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Machine code gives the interpreter's values: every operation, slots `d` entries
+        /// apart (whose partials the loop carries over iterations), odd and even term counts.
+        #[test]
+        fn native_batches_equal_the_flat_program(
+            template in expression(),
+            dy in 0usize..6,
+            dz in 0usize..6,
+            extra_terms in 0usize..40,
+            seed in 0u64..1000,
+        ) {
+            let terms = NATIVE_TERMS + extra_terms;
+            let mut s = Store::new();
+            let t = parse(&mut s, &template).unwrap();
+            let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
+            let inputs: Vec<Symbol> = (0..terms + 6).map(|k| s.symbol_id(&format!("a{k}"))).collect();
+            let mut sum = Vec::new();
+            for k in 0..terms {
+                let rename = [(x, k), (y, k + dy), (z, k + dz)]
+                    .into_iter()
+                    .map(|(from, to)| (from, s.symbol(&format!("a{to}"))))
+                    .collect();
+                sum.push(substitute(&mut s, t, &rename));
+            }
+            let f = s.add(sum);
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let point: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+            let batched = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
+            prop_assume!(batched.batches.iter().any(|b| b.native.is_some()));
+            let flat = Program::flat_value_and_gradient(&mut s, f, &inputs).unwrap();
+            let (got, want) = (batched.eval_all(&point), flat.eval_all(&point));
+            prop_assume!(want.iter().all(|v| v.is_finite() && v.abs() < 1e8));
+            prop_assert!(close(&got, &want, terms as f64), "{}\n{:?}\n{:?}", template, got, want);
+            let value = Program::compile(&s, &[f], &inputs).unwrap();
+            let value_flat = Program::flat(&s, &[f], &inputs).unwrap();
+            prop_assert!(close(&value.eval_all(&point), &value_flat.eval_all(&point), terms as f64));
+        }
 
         /// Batched programs (values, gradients, and forward mode through them) equal flat ones.
         #[test]

@@ -11,6 +11,7 @@
 //! it over blocks of terms (see [`batch`]).
 
 mod batch;
+mod native;
 
 use std::any::TypeId;
 
@@ -58,6 +59,9 @@ pub struct Program {
     inputs: usize,
     ops: Vec<Op>,
     outputs: Vec<u32>,
+    /// The outputs as runs of one register, `(end of the run, register)`: a gradient's many
+    /// entries that are the same constant are filled rather than copied one by one.
+    runs: Vec<(u32, u32)>,
     /// Terms of the first output run as batches, added to it after the flat instructions.
     batches: Vec<Batch>,
     /// Whether outputs `1..` are the gradient of output 0, which batches then add to.
@@ -135,6 +139,7 @@ impl Program {
             sum = (self.ops.len() - 1) as u32;
         }
         self.outputs = vec![sum];
+        self.runs = runs(&self.outputs);
     }
 
     /// One instruction per distinct subexpression of the roots, no batches.
@@ -261,6 +266,7 @@ impl Program {
         Ok(Program {
             inputs: inputs.len(),
             ops,
+            runs: runs(&outputs),
             outputs,
             batches: Vec::new(),
             gradient: false,
@@ -308,7 +314,6 @@ impl Program {
             regs: Vec::with_capacity(self.ops.len()),
             lanes: Vec::new(),
             spare: Vec::new(),
-            overlap: Vec::new(),
         }
     }
 
@@ -515,7 +520,18 @@ pub struct Evaluator<'p, T> {
     lanes: Vec<T>,
     /// A second thread's scratch when a batch over `f64` splits its terms.
     spare: Vec<f64>,
-    overlap: Vec<f64>,
+}
+
+/// `outputs` as runs of one register: `(end of the run, register)`.
+fn runs(outputs: &[u32]) -> Vec<(u32, u32)> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for (o, &k) in outputs.iter().enumerate() {
+        match runs.last_mut() {
+            Some((end, last)) if *last == k => *end = o as u32 + 1,
+            _ => runs.push((o as u32 + 1, k)),
+        }
+    }
+    runs
 }
 
 /// `x` as `f64`s when `T` is `f64`.
@@ -563,9 +579,10 @@ impl<T: Real> Evaluator<'_, T> {
             // SAFETY: `i < ops.len() == r.len()`.
             unsafe { *r.get_unchecked_mut(i) = v };
         }
-        for (o, &k) in out.iter_mut().zip(&self.program.outputs) {
-            // SAFETY: `Builder::finish` maps every output to a kept instruction, `< r.len()`.
-            *o = unsafe { *r.get_unchecked(k as usize) };
+        let mut start = 0;
+        for &(end, k) in &self.program.runs {
+            out[start..end as usize].fill(r[k as usize]);
+            start = end as usize;
         }
         let batches = &self.program.batches;
         if batches.is_empty() {
@@ -584,8 +601,7 @@ impl<T: Real> Evaluator<'_, T> {
         ) {
             for b in batches {
                 let gradient = self.program.gradient.then_some(&mut *gradient);
-                let (spare, overlap) = (&mut self.spare, &mut self.overlap);
-                b.accumulate_parallel(x, lanes, spare, overlap, &mut value[0], gradient);
+                b.accumulate_f64(x, lanes, &mut self.spare, &mut value[0], gradient);
             }
             return;
         }
