@@ -543,10 +543,15 @@ impl Entry {
             let truncation = change.max(lower_order).max(expected);
             let rest = opts.rel_noise * noise[m - 1] + 2.0 * f64::EPSILON * estimate.abs();
             let error = self.safety * truncation + rest;
-            // The level is chosen without the safety factor: with it, the truncation part
-            // outweighs the (already worst-case) rounding part and the choice drifts to steps
-            // smaller than the most accurate ones.
-            let score = truncation + rest;
+            // The level is chosen by its *likely* error, not by the bound: without the safety
+            // factor, which would let the truncation part outweigh the (already worst-case)
+            // rounding part, and crediting the level with part of the drop of truncation error
+            // since the change, which measured the coarser estimate: `r^(order/2)`, the geometric
+            // mean of no credit and the full `r^order` of the asymptotic regime, which the first
+            // levels have not reached yet. Either way the choice drifts to smaller, noisier
+            // steps than the most accurate ones.
+            let credit = opts.step_ratio.powi(m as i32);
+            let score = (change.max(expected) / credit).max(lower_order) + rest;
             self.previous_change = Some(change);
             match &mut self.best {
                 Some(best) if score >= best.score => {
