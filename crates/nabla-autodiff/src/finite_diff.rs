@@ -732,19 +732,55 @@ mod tests {
 
     #[test]
     fn steps_leaving_the_domain_are_skipped() {
-        // ln at 0.3: the first step reaches x - h < 0, where ln is NaN, and the next ones are
-        // close to the singularity; the result is less accurate but its error is still bounded.
+        // ln at 0.3: the first steps reach x - h < 0, where ln is NaN; the table restarts at
+        // the smaller steps, and the levels go on until those are matched to the distance to
+        // the singularity.
         let d = derivative(f64::ln, 0.3, &FdOptions::default()).unwrap();
         let err = (d.estimate - 1.0 / 0.3).abs();
-        assert!(err <= d.error && d.error < 1e-6, "{err} {}", d.error);
-        // A first step matched to the distance to the singularity restores the accuracy.
+        assert!(err <= d.error && d.error < 1e-10, "{err} {}", d.error);
+        // A first step matched to that distance gets there with fewer evaluations.
         let opts = FdOptions {
             initial_step: Some(0.1),
             ..FdOptions::default()
         };
-        let d = derivative(f64::ln, 0.3, &opts).unwrap();
-        let err = (d.estimate - 1.0 / 0.3).abs();
-        assert!(err <= d.error && d.error < 1e-10, "{err} {}", d.error);
+        let matched = derivative(f64::ln, 0.3, &opts).unwrap();
+        let err = (matched.estimate - 1.0 / 0.3).abs();
+        assert!(
+            err <= matched.error && matched.error < 1e-10,
+            "{err} {}",
+            matched.error
+        );
+        assert!(matched.evaluations < d.evaluations);
+    }
+
+    #[test]
+    fn short_scales_and_nearby_singularities_are_reached_by_more_levels() {
+        // The default first step, max(1, |x|), is far too large for these functions: the first
+        // estimates disagree, and the levels go on down to steps matched to the function.
+        let cases: [Case; 4] = [
+            (
+                "sin(50x)",
+                |x| (50.0 * x).sin(),
+                |x| 50.0 * (50.0 * x).cos(),
+                &[0.7],
+            ),
+            ("tan", f64::tan, |x| 1.0 / x.cos().powi(2), &[1.5]),
+            (
+                "1/(1+100x²)",
+                |x| 1.0 / (1.0 + 100.0 * x * x),
+                |x| -200.0 * x / (1.0 + 100.0 * x * x).powi(2),
+                &[0.05],
+            ),
+            ("1/x", |x| 1.0 / x, |x| -1.0 / (x * x), &[0.2]),
+        ];
+        for (name, f, df, points) in cases {
+            let x = points[0];
+            let d = derivative(f, x, &FdOptions::default()).unwrap();
+            let err = (d.estimate - df(x)).abs();
+            assert!(err <= d.error, "{name}: error {err} > estimate {}", d.error);
+            assert!(err < 1e-12 * df(x).abs(), "{name}: {err}");
+            assert!(d.evaluations <= 30, "{name}: {} evaluations", d.evaluations);
+        }
     }
 
     #[test]
