@@ -876,6 +876,15 @@ mod tests {
         let cases = (expr(3), point(3));
         let opts = FdOptions::default();
         let (mut gradient_misses, mut hessian_misses) = (0, 0);
+        // Accuracy and cost, printed for comparing methods (docs/PERFORMANCE.md): correct digits
+        // of the entries whose exact value is not near 0, and evaluations per call.
+        let (mut gradient_digits, mut hessian_digits) = (Vec::new(), Vec::new());
+        let (mut gradient_evaluations, mut hessian_evaluations) = (0, 0);
+        let record = |digits: &mut Vec<f64>, estimate: f64, exact: f64| {
+            if exact.abs() > 1e-3 {
+                digits.push(-((estimate - exact).abs() / exact.abs()).max(1e-17).log10());
+            }
+        };
         for _ in 0..20_000 {
             let (e, x) = cases.new_tree(&mut runner).unwrap().current();
             let (_, g) = gradient_forward(|x| e.eval(x), &x);
@@ -883,6 +892,10 @@ mod tests {
             gradient_misses += (0..3)
                 .filter(|&i| (fd.estimate[i] - g[i]).abs() > fd.error[i])
                 .count();
+            gradient_evaluations += fd.evaluations;
+            for i in 0..3 {
+                record(&mut gradient_digits, fd.estimate[i], g[i]);
+            }
             let h = hessian_forward(|x| e.eval(x), &x).hessian;
             let fd = hessian(|x| e.eval(x), &x, &opts).unwrap();
             hessian_misses += (0..9)
@@ -891,8 +904,26 @@ mod tests {
                     (fd.estimate[i][j] - h[i][j]).abs() > fd.error[i][j]
                 })
                 .count();
+            hessian_evaluations += fd.evaluations;
+            for i in 0..3 {
+                for j in i..3 {
+                    record(&mut hessian_digits, fd.estimate[i][j], h[i][j]);
+                }
+            }
         }
         println!("misses: gradient {gradient_misses} of 60000, Hessian {hessian_misses} of 180000");
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        println!(
+            "median digits: gradient {:.2}, Hessian {:.2}; mean evaluations per call: gradient \
+             {:.1}, Hessian {:.1}",
+            median(gradient_digits),
+            median(hessian_digits),
+            gradient_evaluations as f64 / 20_000.0,
+            hessian_evaluations as f64 / 20_000.0,
+        );
         assert_eq!(gradient_misses, 0);
         assert_eq!(hessian_misses, 0);
     }
