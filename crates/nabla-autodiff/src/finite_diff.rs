@@ -893,8 +893,8 @@ mod tests {
                 .filter(|&i| (fd.estimate[i] - g[i]).abs() > fd.error[i])
                 .count();
             gradient_evaluations += fd.evaluations;
-            for i in 0..3 {
-                record(&mut gradient_digits, fd.estimate[i], g[i]);
+            for (&estimate, &exact) in fd.estimate.iter().zip(&g) {
+                record(&mut gradient_digits, estimate, exact);
             }
             let h = hessian_forward(|x| e.eval(x), &x).hessian;
             let fd = hessian(|x| e.eval(x), &x, &opts).unwrap();
