@@ -861,6 +861,7 @@ mod tests {
 
     /// The evidence behind `SAFETY_FIRST` and `SAFETY_SECOND`.
     #[test]
+    #[allow(clippy::needless_range_loop)] // index loops read best for matrix entries
     fn error_estimates_bound_true_errors_on_random_functions() {
         use proptest::strategy::{Strategy, ValueTree};
         use proptest::test_runner::{Config, RngSeed, TestRunner};
