@@ -45,7 +45,7 @@
 //! | second order | [`HyperDual`], [`hessian_forward`] | n(n+1)/2 evaluations for a Hessian |
 //! | reverse | [`Var`], [`Recording`], [`gradient_reverse`], [`vjp`], [`jacobian_reverse`] | one evaluation + one sweep |
 //! | forward-over-reverse | [`hvp`], [`hessian_reverse`] | one sweep per Hessian column |
-//! | finite differences | [`finite_diff`] | 10 to 14 evaluations per partial, with error estimate |
+//! | finite differences | [`finite_diff`] | 14 to 20 evaluations per partial, with error estimate |
 
 mod chain;
 mod dual;
