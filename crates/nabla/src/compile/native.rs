@@ -223,19 +223,19 @@ fn define(
 
     b.switch_to_block(body);
     let flags = MemFlagsData::new().with_notrap();
-    // Byte address of entry `first + k` of the array at `base`.
-    let address = |b: &mut FunctionBuilder, base: Value, first: usize| {
-        let index = b.ins().iadd_imm_u(k, first as i64);
-        let offset = b.ins().ishl_imm_u(index, 3);
-        b.ins().iadd(base, offset)
-    };
+    // Entry `first + k` of an array is at `(array + 8k) + 8·first`: one address per array and
+    // iteration, the slot's offset folded into each load.
+    let byte_offset = b.ins().ishl_imm_u(k, 3);
+    let x_k = b.ins().iadd(x, byte_offset);
+    let grad_k = b.ins().iadd(grad, byte_offset);
+    let offset = |first: usize| i32::try_from(8 * first).ok();
     let mut values: Vec<Value> = Vec::with_capacity(template.ops.len());
     for (i, op) in template.ops.iter().enumerate() {
         let v = match *op {
             Op::Const(_) => constants[i].expect("splatted above"),
             Op::Input(s) => {
-                let at = address(&mut b, x, firsts[s as usize]);
-                b.ins().load(VECTOR, flags, at, 0)
+                let at = offset(firsts[s as usize])?;
+                b.ins().load(VECTOR, flags, x_k, at)
             }
             Op::Add(p, q) => b.ins().fadd(values[p as usize], values[q as usize]),
             Op::Sub(p, q) => b.ins().fsub(values[p as usize], values[q as usize]),
@@ -314,10 +314,10 @@ fn define(
             }
         }
         if let Some(combined) = combined {
-            let at = address(&mut b, grad, lowest);
-            let old = b.ins().load(VECTOR, flags, at, 0);
+            let at = offset(lowest)?;
+            let old = b.ins().load(VECTOR, flags, grad_k, at);
             let new = b.ins().fadd(old, combined);
-            b.ins().store(flags, new, at, 0);
+            b.ins().store(flags, new, grad_k, at);
         }
     }
     b.ins().jump(header, &next);
