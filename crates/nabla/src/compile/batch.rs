@@ -53,8 +53,9 @@ enum Slot {
 
 /// The terms of one shape before their template is compiled.
 pub(super) struct Group {
-    /// A term of the group, and its symbols in slot order: compiled over them, it is the template.
-    pub(super) representative: Id,
+    /// A term of each shape in the group, and their symbols in slot order: compiled over them,
+    /// the sum of these terms is the template.
+    pub(super) representatives: Vec<Id>,
     pub(super) symbols: Vec<Symbol>,
     slots: Vec<Slot>,
     terms: usize,
@@ -150,14 +151,44 @@ pub(super) fn split_sum(store: &Store, f: Id, inputs: &[Symbol]) -> Split {
                 .map(|s| Slot::new(group.iter().map(|(_, read)| read[s]).collect()))
                 .collect();
             Group {
-                representative,
+                representatives: vec![representative],
                 symbols,
                 slots,
                 terms: group.len(),
             }
         })
         .collect();
-    Split { groups, rest }
+    Split {
+        groups: merge_side_by_side(groups),
+        rest,
+    }
+}
+
+/// Groups whose terms run side by side (as many terms, every slot reading consecutive inputs)
+/// become one: one loop over the terms instead of one per shape, its template the sum of theirs.
+/// Term k of `Σ 100(xₖ₊₁ − xₖ²)² + (1 − xₖ)²` is then one evaluation of one template.
+fn merge_side_by_side(groups: Vec<Group>) -> Vec<Group> {
+    let mut merged: Vec<Group> = Vec::with_capacity(groups.len());
+    for group in groups {
+        let consecutive = |g: &Group| firsts(&g.slots).is_some();
+        let partner = merged
+            .iter_mut()
+            .find(|m| m.terms == group.terms && consecutive(m) && consecutive(&group));
+        let Some(partner) = partner else {
+            merged.push(group);
+            continue;
+        };
+        partner.representatives.extend(group.representatives);
+        // A slot reads input `first + k`, and a representative is its group's term 0, so equal
+        // symbols are equal slots.
+        for (symbol, slot) in group.symbols.into_iter().zip(group.slots) {
+            if !partner.symbols.contains(&symbol) {
+                partner.symbols.push(symbol);
+                partner.slots.push(slot);
+            }
+        }
+    }
+    merged
 }
 
 /// A term's shape key (its tree in preorder, symbols replaced by their slot, the order in which
@@ -515,7 +546,7 @@ mod tests {
     }
 
     #[test]
-    fn rosenbrock_is_two_batches_of_consecutive_slots() {
+    fn rosenbrock_is_one_batch_of_consecutive_slots() {
         let n = 200;
         let text: Vec<String> = (1..n)
             .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
@@ -524,7 +555,8 @@ mod tests {
         let f = parse(&mut s, &text.join(" + ")).unwrap();
         let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
         let batched = Program::value_and_gradient(&mut s, f, &vars).unwrap();
-        assert_eq!(batched.batches.len(), 2);
+        // Two shapes, 100(b − a²)² and (1 − a)², side by side over the same terms: one batch.
+        assert_eq!(batched.batches.len(), 1);
         assert!(
             batched
                 .batches
@@ -586,6 +618,7 @@ mod tests {
         #[test]
         fn native_batches_equal_the_flat_program(
             template in expression(),
+            second in expression(),
             dy in 0usize..6,
             dz in 0usize..6,
             extra_terms in 0usize..40,
@@ -593,7 +626,8 @@ mod tests {
         ) {
             let terms = NATIVE_TERMS + extra_terms;
             let mut s = Store::new();
-            let t = parse(&mut s, &template).unwrap();
+            // Two shapes side by side over the same terms, merged into one batch.
+            let t = parse(&mut s, &format!("{template} + {second}")).unwrap();
             let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
             let inputs: Vec<Symbol> = (0..terms + 6).map(|k| s.symbol_id(&format!("a{k}"))).collect();
             let mut sum = Vec::new();

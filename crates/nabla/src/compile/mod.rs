@@ -85,7 +85,8 @@ impl Program {
         }
         let mut batches = Vec::with_capacity(split.groups.len());
         for group in split.groups {
-            let template = Program::flat(store, &[group.representative], &group.symbols)?;
+            let mut template = Program::flat(store, &group.representatives, &group.symbols)?;
+            template.sum_outputs();
             batches.push(group.with_template(template));
         }
         let mut program = Program::flat(store, &split.rest, inputs)?;
@@ -103,8 +104,8 @@ impl Program {
         let split = batch::split_sum(store, f, vars);
         let mut batches = Vec::with_capacity(split.groups.len());
         for group in split.groups {
-            let template =
-                Program::flat_value_and_gradient(store, group.representative, &group.symbols)?;
+            let term = store.add(group.representatives.clone());
+            let template = Program::flat_value_and_gradient(store, term, &group.symbols)?;
             batches.push(group.with_template(template));
         }
         let rest = store.add(split.rest);
