@@ -1,15 +1,20 @@
-//! Native code for batches over `f64` (Cranelift): a batch's template becomes the body of a
-//! machine-code loop over its terms, two terms per SIMD instruction, every intermediate value in
-//! a register. The interpreter stores each instruction's lanes to memory and loads them back;
-//! this loop touches memory only to read the inputs and add to the gradient.
+//! Machine code for compiled programs over `f64` (Cranelift).
 //!
-//! Only batches whose slots all read consecutive inputs are compiled (their inputs load as whole
-//! vectors); elementary functions, `powf` and `atan2` are calls into Rust, lane by lane, so
-//! they give exactly the interpreter's values.
+//! - [`NativeProgram`]: a program's instructions as straight-line code, every value in a register
+//!   or a stack slot, instead of the interpreter's dispatch on each instruction.
+//! - [`NativeBatch`]: a batch's template as the body of a loop over its terms, two terms per SIMD
+//!   instruction. The batch interpreter stores each instruction's lanes to memory and loads them
+//!   back; this loop touches memory only to read the inputs and add to the gradient. Only batches
+//!   whose slots all read consecutive inputs are compiled (their inputs load as whole vectors).
+//!
+//! Elementary functions, `powi`, `powf` and `atan2` are calls into the same Rust functions the
+//! interpreter uses (lane by lane), so machine code and interpreter agree on them to the bit.
 
+use cranelift_codegen::Context;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, BlockArg, InstBuilder, MemFlagsData, Type, UserFuncName, Value, types,
+    AbiParam, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, Type, UserFuncName, Value,
+    types,
 };
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -26,38 +31,30 @@ const VECTOR: Type = types::F64X2;
 /// their partials to `gradient` (when the template has them) and returns the sum of their values.
 type Kernel = unsafe extern "C" fn(*const f64, *mut f64, i64, i64) -> f64;
 
-/// A batch's loop in machine code; the memory holding it lives as long as this value.
-pub(super) struct NativeBatch {
-    module: Option<JITModule>,
-    kernel: Kernel,
-}
+/// A module of finished machine code; the memory holding it lives as long as this value.
+struct Code(Option<JITModule>);
 
-// SAFETY: the code memory is written once, before `compile` returns, and only executed after;
-// the kernel reads and writes nothing but the memory its caller passes.
-unsafe impl Send for NativeBatch {}
-unsafe impl Sync for NativeBatch {}
+// SAFETY: the code memory is written once, before `Code::build` returns, and only executed
+// after; the functions in it read and write nothing but the memory their callers pass.
+unsafe impl Send for Code {}
+unsafe impl Sync for Code {}
 
-impl Drop for NativeBatch {
+impl Drop for Code {
     fn drop(&mut self) {
-        if let Some(module) = self.module.take() {
-            // SAFETY: the kernel is only reachable through `self`, which is going away.
+        if let Some(module) = self.0.take() {
+            // SAFETY: the functions are only reachable through the value owning `self`, which
+            // is going away.
             unsafe { module.free_memory() };
         }
     }
 }
 
-impl std::fmt::Debug for NativeBatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NativeBatch")
-    }
-}
-
-impl NativeBatch {
-    /// Compiles `template` (inputs: one per slot; outputs: the term, then one partial per slot
-    /// when `gradient`) for slots reading inputs `firsts[s] + k` in term `k`. `None` when this
-    /// CPU has no Cranelift back end or code generation fails: the interpreter then runs the
-    /// batch.
-    pub(super) fn compile(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
+impl Code {
+    /// One function defined by `define`, finished: its code and its address. `None` when this
+    /// CPU has no Cranelift back end or code generation fails.
+    fn build(
+        define: impl FnOnce(&mut JITModule, &Imports) -> Option<FuncId>,
+    ) -> Option<(Code, *const u8)> {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").ok()?;
         let isa = cranelift_native::builder()
@@ -70,22 +67,41 @@ impl NativeBatch {
         jit.symbol("nabla_atan2", atan2 as *const u8);
         jit.symbol("nabla_powi", powi as *const u8);
         let mut module = JITModule::new(jit);
-        let kernel = define(&mut module, template, firsts, gradient);
-        let Some(id) = kernel else {
-            // SAFETY: nothing was finalised, so no code of this module can be running.
-            unsafe { module.free_memory() };
-            return None;
-        };
-        if module.finalize_definitions().is_err() {
-            // SAFETY: as above.
-            unsafe { module.free_memory() };
-            return None;
-        }
-        let code = module.get_finalized_function(id);
-        // SAFETY: `define` built the function with exactly the `Kernel` signature.
-        let kernel = unsafe { std::mem::transmute::<*const u8, Kernel>(code) };
+        let id = Imports::declare(&mut module).and_then(|imports| define(&mut module, &imports));
+        // Dropping a `Code` frees its memory whether or not the function was finished.
+        let mut code = Code(Some(module));
+        let module = code.0.as_mut().expect("just built");
+        let id = id?;
+        module.finalize_definitions().ok()?;
+        let address = module.get_finalized_function(id);
+        Some((code, address))
+    }
+}
+
+/// A batch's loop in machine code.
+pub(super) struct NativeBatch {
+    _code: Code,
+    kernel: Kernel,
+}
+
+impl std::fmt::Debug for NativeBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeBatch")
+    }
+}
+
+impl NativeBatch {
+    /// Compiles `template` (inputs: one per slot; outputs: the term, then one partial per slot
+    /// when `gradient`) for slots reading inputs `firsts[s] + k` in term `k`. `None` when there
+    /// is no machine code for this CPU: the interpreter then runs the batch.
+    pub(super) fn compile(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
+        let (code, address) = Code::build(|module, imports| {
+            define_batch(module, imports, template, firsts, gradient)
+        })?;
+        // SAFETY: `define_batch` built the function with exactly the `Kernel` signature.
+        let kernel = unsafe { std::mem::transmute::<*const u8, Kernel>(address) };
         Some(NativeBatch {
-            module: Some(module),
+            _code: code,
             kernel,
         })
     }
@@ -109,7 +125,46 @@ impl NativeBatch {
     }
 }
 
-/// The imported Rust functions the kernel calls, lane by lane.
+/// `fn(x, out)`: a program's flat instructions, from its inputs to its outputs.
+type Straight = unsafe extern "C" fn(*const f64, *mut f64);
+
+/// A program's flat instructions in machine code (its batches run separately).
+pub(super) struct NativeProgram {
+    _code: Code,
+    function: Straight,
+}
+
+impl std::fmt::Debug for NativeProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NativeProgram")
+    }
+}
+
+impl NativeProgram {
+    /// Compiles the flat instructions of `program`; `None` when there is no machine code for this
+    /// CPU.
+    pub(super) fn compile(program: &Program) -> Option<Self> {
+        let (code, address) =
+            Code::build(|module, imports| define_straight(module, imports, program))?;
+        // SAFETY: `define_straight` built the function with exactly the `Straight` signature.
+        let function = unsafe { std::mem::transmute::<*const u8, Straight>(address) };
+        Some(NativeProgram {
+            _code: code,
+            function,
+        })
+    }
+
+    /// Writes the program's outputs (before its batches) at `x` to `out`.
+    pub(super) fn run(&self, program: &Program, x: &[f64], out: &mut [f64]) {
+        assert_eq!(x.len(), program.inputs, "one value per input");
+        assert_eq!(out.len(), program.outputs.len(), "one slot per output");
+        // SAFETY: the function reads `x[i]` for the program's inputs `i < x.len()` and writes
+        // `out[o]` for its outputs `o < out.len()`, both checked above.
+        unsafe { (self.function)(x.as_ptr(), out.as_mut_ptr()) }
+    }
+}
+
+/// The Rust functions machine code calls, declared in a module.
 struct Imports {
     unary: FuncId,
     powf: FuncId,
@@ -117,59 +172,182 @@ struct Imports {
     powi: FuncId,
 }
 
-fn define(
+impl Imports {
+    fn declare(module: &mut JITModule) -> Option<Imports> {
+        let mut declare = |name: &str, params: &[Type]| {
+            let signature = f64_signature(module, params);
+            module
+                .declare_function(name, Linkage::Import, &signature)
+                .ok()
+        };
+        Some(Imports {
+            unary: declare("nabla_unary", &[types::I32, types::F64])?,
+            powf: declare("nabla_powf", &[types::F64, types::F64])?,
+            atan2: declare("nabla_atan2", &[types::F64, types::F64])?,
+            powi: declare("nabla_powi", &[types::F64, types::I32])?,
+        })
+    }
+
+    /// The imports as callees of the function being built.
+    fn in_function(&self, module: &mut JITModule, b: &mut FunctionBuilder) -> Calls {
+        let [unary, powf, atan2, powi] = [self.unary, self.powf, self.atan2, self.powi]
+            .map(|f| module.declare_func_in_func(f, b.func));
+        Calls {
+            unary,
+            powf,
+            atan2,
+            powi,
+        }
+    }
+}
+
+/// A signature returning one `f64`.
+fn f64_signature(module: &JITModule, params: &[Type]) -> Signature {
+    let mut signature = module.make_signature();
+    signature
+        .params
+        .extend(params.iter().map(|&t| AbiParam::new(t)));
+    signature.returns.push(AbiParam::new(types::F64));
+    signature
+}
+
+/// A function under construction in `module`, named and with `signature`.
+fn new_function(module: &mut JITModule, signature: Signature) -> Option<(FuncId, Context)> {
+    let id = module.declare_anonymous_function(&signature).ok()?;
+    let mut context = module.make_context();
+    context.func.signature = signature;
+    context.func.name = UserFuncName::user(0, id.as_u32());
+    Some((id, context))
+}
+
+/// The imported functions, callable from the function being built.
+struct Calls {
+    unary: FuncRef,
+    powf: FuncRef,
+    atan2: FuncRef,
+    powi: FuncRef,
+}
+
+impl Calls {
+    /// The value of `op` (neither a constant nor an input) over values of type `ty`, `F64` or
+    /// [`VECTOR`]; vectors call the Rust functions lane by lane.
+    fn emit(&self, b: &mut FunctionBuilder, ty: Type, op: &Op, values: &[Value]) -> Value {
+        let at = |k: u32| values[k as usize];
+        let ones = |b: &mut FunctionBuilder| {
+            let one = b.ins().f64const(1.0);
+            if ty.is_vector() {
+                b.ins().splat(ty, one)
+            } else {
+                one
+            }
+        };
+        // Applies a scalar Rust function to every lane of the arguments.
+        let lanewise =
+            |b: &mut FunctionBuilder, callee: FuncRef, args: &[Value], extra: Option<Value>| {
+                let lane = |b: &mut FunctionBuilder, i: u8| {
+                    let mut scalars: Vec<Value> = Vec::with_capacity(3);
+                    scalars.extend(extra);
+                    for &a in args {
+                        scalars.push(if ty.is_vector() {
+                            b.ins().extractlane(a, i)
+                        } else {
+                            a
+                        });
+                    }
+                    if callee == self.powi {
+                        // `powi(a, n)`: the exponent goes last.
+                        scalars.rotate_left(1);
+                    }
+                    let call = b.ins().call(callee, &scalars);
+                    b.inst_results(call)[0]
+                };
+                if ty.is_vector() {
+                    let low = lane(b, 0);
+                    let high = lane(b, 1);
+                    let v = b.ins().scalar_to_vector(ty, low);
+                    b.ins().insertlane(v, high, 1)
+                } else {
+                    lane(b, 0)
+                }
+            };
+        match *op {
+            Op::Const(_) | Op::Input(_) => unreachable!("constants and inputs are the caller's"),
+            Op::Add(p, q) => b.ins().fadd(at(p), at(q)),
+            Op::Sub(p, q) => b.ins().fsub(at(p), at(q)),
+            Op::Mul(p, q) => b.ins().fmul(at(p), at(q)),
+            Op::Square(p) => b.ins().fmul(at(p), at(p)),
+            Op::Neg(p) => b.ins().fneg(at(p)),
+            Op::Sqrt(p) => b.ins().sqrt(at(p)),
+            Op::Recip(p) => {
+                let one = ones(b);
+                b.ins().fdiv(one, at(p))
+            }
+            Op::Call(Func::Abs, p) => b.ins().fabs(at(p)),
+            Op::Call(f, p) => {
+                let code = Func::ALL.iter().position(|&g| g == f).expect("listed") as i64;
+                let code = b.ins().iconst(types::I32, code);
+                lanewise(b, self.unary, &[at(p)], Some(code))
+            }
+            Op::Powi(p, n) => {
+                let n = b.ins().iconst(types::I32, n as i64);
+                lanewise(b, self.powi, &[at(p)], Some(n))
+            }
+            Op::Powf(p, q) => lanewise(b, self.powf, &[at(p), at(q)], None),
+            Op::Atan2(p, q) => lanewise(b, self.atan2, &[at(p), at(q)], None),
+        }
+    }
+}
+
+/// `fn(x, out)`: loads each input once, computes every instruction, stores each output.
+fn define_straight(module: &mut JITModule, imports: &Imports, program: &Program) -> Option<FuncId> {
+    let pointer = module.target_config().pointer_type();
+    let mut signature = module.make_signature();
+    signature
+        .params
+        .extend([AbiParam::new(pointer), AbiParam::new(pointer)]);
+    let (id, mut context) = new_function(module, signature)?;
+    let mut builder_context = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut context.func, &mut builder_context);
+    let calls = imports.in_function(module, &mut b);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let [x, out] = b.block_params(entry).try_into().expect("two parameters");
+    let flags = MemFlagsData::new().with_notrap();
+    let offset = |i: usize| i32::try_from(8 * i).ok();
+    let mut values: Vec<Value> = Vec::with_capacity(program.ops.len());
+    for op in &program.ops {
+        let v = match *op {
+            Op::Const(c) => b.ins().f64const(c),
+            Op::Input(i) => b.ins().load(types::F64, flags, x, offset(i as usize)?),
+            _ => calls.emit(&mut b, types::F64, op, &values),
+        };
+        values.push(v);
+    }
+    for (o, &k) in program.outputs.iter().enumerate() {
+        b.ins().store(flags, values[k as usize], out, offset(o)?);
+    }
+    b.ins().return_(&[]);
+    b.seal_all_blocks();
+    b.finalize(module.target_config());
+    module.define_function(id, &mut context).ok()?;
+    Some(id)
+}
+
+/// `fn(x, gradient, start, end) -> Σ terms`: the loop over a batch's terms.
+fn define_batch(
     module: &mut JITModule,
+    imports: &Imports,
     template: &Program,
     firsts: &[usize],
     gradient: bool,
 ) -> Option<FuncId> {
     let pointer = module.target_config().pointer_type();
-    let f64_sig = |module: &JITModule, params: &[Type]| {
-        let mut sig = module.make_signature();
-        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-        sig.returns.push(AbiParam::new(types::F64));
-        sig
-    };
-    let imports = Imports {
-        unary: module
-            .declare_function(
-                "nabla_unary",
-                Linkage::Import,
-                &f64_sig(module, &[types::I32, types::F64]),
-            )
-            .ok()?,
-        powf: module
-            .declare_function(
-                "nabla_powf",
-                Linkage::Import,
-                &f64_sig(module, &[types::F64, types::F64]),
-            )
-            .ok()?,
-        atan2: module
-            .declare_function(
-                "nabla_atan2",
-                Linkage::Import,
-                &f64_sig(module, &[types::F64, types::F64]),
-            )
-            .ok()?,
-        powi: module
-            .declare_function(
-                "nabla_powi",
-                Linkage::Import,
-                &f64_sig(module, &[types::F64, types::I32]),
-            )
-            .ok()?,
-    };
-    let signature = f64_sig(module, &[pointer, pointer, types::I64, types::I64]);
-    let id = module.declare_anonymous_function(&signature).ok()?;
-    let mut context = module.make_context();
-    context.func.signature = signature;
-    context.func.name = UserFuncName::user(0, id.as_u32());
+    let signature = f64_signature(module, &[pointer, pointer, types::I64, types::I64]);
+    let (id, mut context) = new_function(module, signature)?;
     let mut builder_context = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut context.func, &mut builder_context);
-    let refs = [imports.unary, imports.powf, imports.atan2, imports.powi]
-        .map(|f| module.declare_func_in_func(f, b.func));
-    let [unary_ref, powf_ref, atan2_ref, powi_ref] = refs;
+    let calls = imports.in_function(module, &mut b);
 
     // Term k adds its partial for slot s to entry `lowest + k + d_s`, `d_s = first_s − lowest`.
     // Adding each slot's vector where it falls would store to overlapping, unaligned pairs of
@@ -237,45 +415,7 @@ fn define(
                 let at = offset(firsts[s as usize])?;
                 b.ins().load(VECTOR, flags, x_k, at)
             }
-            Op::Add(p, q) => b.ins().fadd(values[p as usize], values[q as usize]),
-            Op::Sub(p, q) => b.ins().fsub(values[p as usize], values[q as usize]),
-            Op::Mul(p, q) => b.ins().fmul(values[p as usize], values[q as usize]),
-            Op::Square(p) => b.ins().fmul(values[p as usize], values[p as usize]),
-            Op::Neg(p) => b.ins().fneg(values[p as usize]),
-            Op::Sqrt(p) => b.ins().sqrt(values[p as usize]),
-            Op::Recip(p) => {
-                let one = b.ins().f64const(1.0);
-                let ones = b.ins().splat(VECTOR, one);
-                b.ins().fdiv(ones, values[p as usize])
-            }
-            Op::Call(Func::Abs, p) => b.ins().fabs(values[p as usize]),
-            Op::Call(f, p) => {
-                let code = Func::ALL.iter().position(|&g| g == f).expect("listed") as i64;
-                let code = b.ins().iconst(types::I32, code);
-                per_lane(&mut b, |b, lane| {
-                    let a = b.ins().extractlane(values[p as usize], lane);
-                    call_f64(b, unary_ref, &[code, a])
-                })
-            }
-            Op::Powi(p, n) => {
-                let n = b.ins().iconst(types::I32, n as i64);
-                per_lane(&mut b, |b, lane| {
-                    let a = b.ins().extractlane(values[p as usize], lane);
-                    call_f64(b, powi_ref, &[a, n])
-                })
-            }
-            Op::Powf(p, q) | Op::Atan2(p, q) => {
-                let callee = if matches!(op, Op::Powf(..)) {
-                    powf_ref
-                } else {
-                    atan2_ref
-                };
-                per_lane(&mut b, |b, lane| {
-                    let a = b.ins().extractlane(values[p as usize], lane);
-                    let c = b.ins().extractlane(values[q as usize], lane);
-                    call_f64(b, callee, &[a, c])
-                })
-            }
+            _ => calls.emit(&mut b, VECTOR, op, &values),
         };
         values.push(v);
     }
@@ -353,26 +493,6 @@ fn define(
     Some(id)
 }
 
-/// A vector whose two lanes are `lane_value(0)` and `lane_value(1)`.
-fn per_lane(
-    b: &mut FunctionBuilder,
-    mut lane_value: impl FnMut(&mut FunctionBuilder, u8) -> Value,
-) -> Value {
-    let low = lane_value(b, 0);
-    let high = lane_value(b, 1);
-    let v = b.ins().scalar_to_vector(VECTOR, low);
-    b.ins().insertlane(v, high, 1)
-}
-
-fn call_f64(
-    b: &mut FunctionBuilder,
-    callee: cranelift_codegen::ir::FuncRef,
-    args: &[Value],
-) -> Value {
-    let call = b.ins().call(callee, args);
-    b.inst_results(call)[0]
-}
-
 extern "C" fn unary(code: i32, a: f64) -> f64 {
     call(Func::ALL[code as usize], a)
 }
@@ -387,4 +507,57 @@ extern "C" fn atan2(a: f64, b: f64) -> f64 {
 
 extern "C" fn powi(a: f64, n: i32) -> f64 {
     nabla_autodiff::Real::powi(a, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+    use crate::store::Store;
+    use crate::testing::expression;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Straight-line machine code computes exactly what the interpreter computes: the same
+        /// IEEE operations in the same order, and the same Rust functions for the rest.
+        #[test]
+        fn machine_code_equals_the_interpreter_to_the_bit(
+            e in expression(),
+            point in prop::array::uniform3(-2.0f64..2.0),
+        ) {
+            let mut s = Store::new();
+            let f = parse(&mut s, &e).unwrap();
+            let vars = [s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z")];
+            let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+            let Some(native) = NativeProgram::compile(&program) else {
+                return Err(TestCaseError::fail("no machine code on this CPU"));
+            };
+            let mut interpreted = vec![0.0; program.num_outputs()];
+            program.evaluator().interpret(&point, &mut interpreted);
+            let mut compiled = vec![0.0; program.num_outputs()];
+            native.run(&program, &point, &mut compiled);
+            for (a, b) in compiled.iter().zip(&interpreted) {
+                prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{}: {:?} vs {:?}", e, compiled, interpreted);
+            }
+        }
+    }
+
+    #[test]
+    fn evaluators_switch_to_machine_code_and_agree() {
+        let mut s = Store::new();
+        let f = parse(&mut s, "sin(x*y) + x^2*y^3 - atan2(y, x) + sqrt(x^2 + y^2)").unwrap();
+        let vars = [s.symbol_id("x"), s.symbol_id("y")];
+        let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+        let mut evaluator = program.evaluator::<f64>();
+        let mut first = [0.0; 3];
+        evaluator.eval(&[0.7, -1.3], &mut first);
+        let mut out = [0.0; 3];
+        for _ in 0..2 * super::super::NATIVE_AFTER_CALLS {
+            evaluator.eval(&[0.7, -1.3], &mut out);
+        }
+        assert!(program.native.get().is_some_and(|n| n.is_some()));
+        assert_eq!(out, first);
+    }
 }
