@@ -1,0 +1,96 @@
+//! The cheap-gradient ratio of compiled programs: time(value + gradient) / time(value), where the
+//! gradient is nabla's symbolic reverse accumulation compiled with `nabla::compile`.
+//!
+//! Run: `cargo bench -p nabla --bench compiled_gradient`
+//!
+//! - `rosenbrock/<n>`: the chained Rosenbrock function for n = 10, 1 000, 100 000: `f64_loop` is
+//!   the function written by hand in Rust, `value` and `value_grad` the compiled programs (the
+//!   same points as `bench/jax_gradient.py`).
+//! - `random_expr`: a fixed pseudo-random expression of 10 000 operations on 100 inputs.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use nabla::Store;
+use nabla::compile::Program;
+
+#[path = "../examples/support/workloads.rs"]
+mod workloads;
+
+/// Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)², by hand.
+fn rosenbrock_f64(x: &[f64]) -> f64 {
+    x.windows(2)
+        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
+        .sum()
+}
+
+/// Times `program` at `x` through one reused evaluator (which switches to machine code during
+/// warm-up, as a long-running user's would).
+fn bench_program(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    program: &Program,
+    x: &[f64],
+) {
+    let mut evaluator = program.evaluator::<f64>();
+    let mut out = vec![0.0; program.num_outputs()];
+    group.bench_with_input(id, x, |b, x| {
+        b.iter(|| evaluator.eval(black_box(x), &mut out))
+    });
+}
+
+fn configured<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1));
+    group
+}
+
+fn bench_rosenbrock(c: &mut Criterion) {
+    let mut group = configured(c, "rosenbrock");
+    for n in [10, 1_000, 100_000] {
+        let mut s = Store::new();
+        let (f, vars) = workloads::rosenbrock(&mut s, n);
+        let value = Program::compile(&s, &[f], &vars).expect("every symbol is an input");
+        let with_gradient =
+            Program::value_and_gradient(&mut s, f, &vars).expect("every symbol is an input");
+        let x = workloads::rosenbrock_point(n);
+        group.bench_with_input(BenchmarkId::new("f64_loop", n), &x, |b, x| {
+            b.iter(|| rosenbrock_f64(black_box(x)))
+        });
+        bench_program(&mut group, BenchmarkId::new("value", n), &value, &x);
+        bench_program(
+            &mut group,
+            BenchmarkId::new("value_grad", n),
+            &with_gradient,
+            &x,
+        );
+    }
+    group.finish();
+}
+
+fn bench_random_expression(c: &mut Criterion) {
+    let mut group = configured(c, "random_expr");
+    let mut s = Store::new();
+    let vars: Vec<_> = (0..100).map(|i| s.symbol_id(&format!("v{i}"))).collect();
+    let f = workloads::random_expression(&mut s, &vars, 10_000);
+    let value = Program::compile(&s, &[f], &vars).expect("every symbol is an input");
+    let with_gradient =
+        Program::value_and_gradient(&mut s, f, &vars).expect("every symbol is an input");
+    let x = workloads::random_point(vars.len());
+    bench_program(&mut group, BenchmarkId::from_parameter("value"), &value, &x);
+    bench_program(
+        &mut group,
+        BenchmarkId::from_parameter("value_grad"),
+        &with_gradient,
+        &x,
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench_rosenbrock, bench_random_expression);
+criterion_main!(benches);
