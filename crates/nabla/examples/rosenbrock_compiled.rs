@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use nabla::Store;
+use nabla::{Store, Symbol};
 use nabla::compile::Program;
 
 #[path = "support/workloads.rs"]
