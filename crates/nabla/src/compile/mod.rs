@@ -8,7 +8,9 @@
 //! allocates nothing per point.
 //!
 //! A large sum whose terms repeat one shape (`Σᵢ g(xᵢ, xᵢ₊₁)`) compiles that shape once and runs
-//! it over blocks of terms (see [`batch`]).
+//! it over blocks of terms (module `batch`). Over `f64`, large batches run as SIMD loops in machine
+//! code, and an evaluator that has run a program often enough compiles its instructions to
+//! machine code too (module `native`, with Cranelift).
 
 mod batch;
 mod native;
