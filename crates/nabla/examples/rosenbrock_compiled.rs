@@ -8,8 +8,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use nabla::{Store, Symbol};
 use nabla::compile::Program;
+use nabla::{Store, Symbol};
 
 #[path = "support/workloads.rs"]
 mod workloads;

@@ -13,8 +13,8 @@
 use cranelift_codegen::Context;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, Type, UserFuncName, Value,
-    types,
+    AbiParam, BlockArg, ConstantData, Endianness, FuncRef, InstBuilder, MemFlagsData, Signature,
+    Type, UserFuncName, Value, types,
 };
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -298,6 +298,17 @@ impl Calls {
     }
 }
 
+/// `[older[1], newer[0]]`: the middle eight bytes of the two vectors side by side, one `palignr`.
+fn straddle(b: &mut FunctionBuilder, older: Value, newer: Value) -> Value {
+    let little = MemFlagsData::new().with_endianness(Endianness::Little);
+    let bytes = |b: &mut FunctionBuilder, v: Value| b.ins().bitcast(types::I8X16, little, v);
+    let (older, newer) = (bytes(b, older), bytes(b, newer));
+    let window: Vec<u8> = (8..24).collect();
+    let mask = b.func.dfg.immediates.push(ConstantData::from(window));
+    let v = b.ins().shuffle(older, newer, mask);
+    b.ins().bitcast(VECTOR, little, v)
+}
+
 /// `fn(x, out)`: loads each input once, computes every instruction, stores each output.
 fn define_straight(module: &mut JITModule, imports: &Imports, program: &Program) -> Option<FuncId> {
     let pointer = module.target_config().pointer_type();
@@ -438,10 +449,7 @@ fn define_batch(
                 (m, true) => {
                     // Lane 1 of the vector m + 1 iterations ago, lane 0 of the one m ago.
                     let newer = if m == 0 { current } else { past[m - 1] };
-                    let high = b.ins().extractlane(newer, 0);
-                    let low = b.ins().extractlane(past[m], 1);
-                    let v = b.ins().scalar_to_vector(VECTOR, low);
-                    b.ins().insertlane(v, high, 1)
+                    straddle(&mut b, past[m], newer)
                 }
             };
             combined = Some(match combined {
