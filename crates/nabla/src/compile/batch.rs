@@ -616,6 +616,7 @@ mod tests {
         /// Machine code gives the interpreter's values: every operation, slots `d` entries
         /// apart (whose partials the loop carries over iterations), odd and even term counts.
         #[test]
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
         fn native_batches_equal_the_flat_program(
             template in expression(),
             second in expression(),
