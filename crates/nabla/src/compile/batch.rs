@@ -1,10 +1,13 @@
 //! Batches: the terms of a large sum that are one expression up to a renaming of its symbols.
 //!
 //! `Σᵢ 100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²` is two shapes, `100(b − a²)²` and `(1 − a)²`, repeated.
-//! Each shape is compiled once as a template over its slots (`a`, `b`), and the template runs over
-//! blocks of [`LANES`] terms: every instruction loops over the block, so the interpreter's cost
-//! per instruction is shared by the block, and the loops over lanes vectorise. Gradients come
-//! from the template's own gradient, scattered back to the inputs each term reads.
+//! Each shape is compiled once as a template over its slots (`a`, `b`); shapes whose terms run
+//! side by side share one template (their sum). The template runs over blocks of [`LANES`] terms:
+//! every instruction loops over the block, so the interpreter's cost per instruction is shared by
+//! the block, and the loops over lanes vectorise. Gradients come from the template's own gradient,
+//! scattered back to the inputs each term reads. Over `f64`, large batches whose slots read
+//! consecutive inputs run as machine-code loops instead (see `native`), split between two threads
+//! when they are very large.
 
 use std::ops::Range;
 use std::sync::Arc;
