@@ -19,13 +19,6 @@ use nabla::compile::Program;
 #[path = "../examples/support/workloads.rs"]
 mod workloads;
 
-/// Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)², by hand.
-fn rosenbrock_f64(x: &[f64]) -> f64 {
-    x.windows(2)
-        .map(|w| 100.0 * (w[1] - w[0] * w[0]).powi(2) + (1.0 - w[0]).powi(2))
-        .sum()
-}
-
 /// Times `program` at `x` through one reused evaluator (which switches to machine code during
 /// warm-up, as a long-running user's would).
 fn bench_program(
@@ -60,7 +53,7 @@ fn bench_rosenbrock(c: &mut Criterion) {
             Program::value_and_gradient(&mut s, f, &vars).expect("every symbol is an input");
         let x = workloads::rosenbrock_point(n);
         group.bench_with_input(BenchmarkId::new("f64_loop", n), &x, |b, x| {
-            b.iter(|| rosenbrock_f64(black_box(x)))
+            b.iter(|| workloads::rosenbrock_generic::<f64>(black_box(x)))
         });
         bench_program(&mut group, BenchmarkId::new("value", n), &value, &x);
         bench_program(

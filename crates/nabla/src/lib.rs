@@ -31,6 +31,7 @@ pub mod simplify;
 pub mod store;
 #[cfg(test)]
 mod testing;
+pub mod trace;
 
 pub use error::SpanError;
 pub use parse::parse;
