@@ -20,7 +20,8 @@ use nabla_autodiff::Real;
 use crate::number::Number;
 use crate::store::{Func, Id, Store, Symbol};
 
-/// A number being traced: its expression and its value at the traced point.
+/// A number being traced: its expression and its value at the traced point. It belongs to the
+/// [`trace`] that made it: using it outside that call panics.
 #[derive(Copy, Clone, Debug)]
 pub struct Traced {
     term: Term,
