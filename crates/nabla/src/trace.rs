@@ -21,11 +21,13 @@ use crate::number::Number;
 use crate::store::{Func, Id, Store, Symbol};
 
 /// A number being traced: its expression and its value at the traced point. It belongs to the
-/// [`trace`] that made it: using it outside that call panics.
+/// [`trace`] that made it: using it outside that call, or in another trace, panics.
 #[derive(Copy, Clone, Debug)]
 pub struct Traced {
     term: Term,
     value: f64,
+    /// The trace it belongs to (see [`Tracer::id`]).
+    trace: u64,
 }
 
 #[derive(Copy, Clone, Debug)]
@@ -47,6 +49,8 @@ struct Link {
 
 /// The store and the sums under construction of the trace running on this thread.
 struct Tracer {
+    /// A number no other trace on this thread has had.
+    id: u64,
     store: Store,
     links: Vec<Link>,
     /// Per link, the sum it ends, once built.
@@ -55,6 +59,7 @@ struct Tracer {
 
 thread_local! {
     static TRACER: RefCell<Option<Tracer>> = const { RefCell::new(None) };
+    static TRACES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Runs `f` on symbolic inputs (the symbols `inputs`, valued at `point`) and returns the
@@ -83,6 +88,10 @@ pub fn trace(
     f: impl FnOnce(&[Traced]) -> Traced,
 ) -> (Id, f64) {
     assert_eq!(inputs.len(), point.len(), "one value per input");
+    let id = TRACES.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
     let x: Vec<Traced> = inputs
         .iter()
         .zip(point)
@@ -91,6 +100,7 @@ pub fn trace(
             Traced {
                 term: Term::Expr(store.symbol(&name)),
                 value,
+                trace: id,
             }
         })
         .collect();
@@ -108,6 +118,7 @@ pub fn trace(
         let mut slot = t.borrow_mut();
         assert!(slot.is_none(), "traces do not nest");
         *slot = Some(Tracer {
+            id,
             store: std::mem::take(store),
             links: Vec::new(),
             built: Vec::new(),
@@ -115,18 +126,29 @@ pub fn trace(
     });
     let restore = Restore(store);
     let result = f(&x);
-    let expr = with_tracer(|t| t.expr(result.term));
+    let expr = with_tracer(&[result], |t| t.expr(result.term));
     drop(restore);
     (expr, result.value)
 }
 
-fn with_tracer<R>(work: impl FnOnce(&mut Tracer) -> R) -> R {
+/// Runs `work` on this thread's tracer, after checking that `operands` belong to it.
+fn with_tracer<R>(operands: &[Traced], work: impl FnOnce(&mut Tracer) -> R) -> R {
     TRACER.with(|t| {
         let mut slot = t.borrow_mut();
         let tracer = slot
             .as_mut()
+            .filter(|t| operands.iter().all(|x| x.trace == t.id))
             .expect("a traced number is used only inside the `trace` that made it");
         work(tracer)
+    })
+}
+
+/// A new traced number: `value`, with the term `work` builds from `operands`.
+fn traced(operands: &[Traced], value: f64, work: impl FnOnce(&mut Tracer) -> Term) -> Traced {
+    with_tracer(operands, |t| Traced {
+        term: work(t),
+        value,
+        trace: t.id,
     })
 }
 
@@ -226,10 +248,7 @@ impl Tracer {
 
 impl Traced {
     fn unary(self, value: f64, build: impl FnOnce(&mut Store, Id) -> Id) -> Traced {
-        Traced {
-            term: with_tracer(|t| t.unary(self.term, build)),
-            value,
-        }
+        traced(&[self], value, |t| t.unary(self.term, build))
     }
 
     fn binary(
@@ -238,10 +257,9 @@ impl Traced {
         value: f64,
         build: impl FnOnce(&mut Store, Id, Id) -> Id,
     ) -> Traced {
-        Traced {
-            term: with_tracer(|t| t.binary(self.term, other.term, build)),
-            value,
-        }
+        traced(&[self, other], value, |t| {
+            t.binary(self.term, other.term, build)
+        })
     }
 
     fn call(self, f: Func, value: f64) -> Traced {
@@ -265,10 +283,9 @@ impl PartialOrd for Traced {
 impl Add for Traced {
     type Output = Traced;
     fn add(self, other: Traced) -> Traced {
-        Traced {
-            term: with_tracer(|t| t.add(self.term, other.term)),
-            value: self.value + other.value,
-        }
+        traced(&[self, other], self.value + other.value, |t| {
+            t.add(self.term, other.term)
+        })
     }
 }
 
@@ -282,10 +299,9 @@ impl Sub for Traced {
 impl Mul for Traced {
     type Output = Traced;
     fn mul(self, other: Traced) -> Traced {
-        Traced {
-            term: with_tracer(|t| t.mul(self.term, other.term)),
-            value: self.value * other.value,
-        }
+        traced(&[self, other], self.value * other.value, |t| {
+            t.mul(self.term, other.term)
+        })
     }
 }
 
@@ -300,10 +316,7 @@ impl Neg for Traced {
     type Output = Traced;
     fn neg(self) -> Traced {
         let minus_one = Traced::from_f64(-1.0);
-        Traced {
-            term: with_tracer(|t| t.mul(minus_one.term, self.term)),
-            value: -self.value,
-        }
+        traced(&[self], -self.value, |t| t.mul(minus_one.term, self.term))
     }
 }
 
@@ -321,7 +334,7 @@ assign_ops!(AddAssign add_assign +, SubAssign sub_assign -, MulAssign mul_assign
 impl Real for Traced {
     /// An integer stays exact (`2.0` is `2`); any other value is a float.
     fn from_f64(x: f64) -> Self {
-        let term = with_tracer(|t| {
+        traced(&[], x, |t| {
             let exact = x.fract() == 0.0 && x.abs() < 2f64.powi(53);
             let n = if exact {
                 Number::int(x as i64)
@@ -329,15 +342,14 @@ impl Real for Traced {
                 Number::float(x)
             };
             Term::Expr(t.store.number(n))
-        });
-        Traced { term, value: x }
+        })
     }
     fn value(&self) -> f64 {
         self.value
     }
     fn is_zero(&self) -> bool {
         let term = self.term;
-        self.value == 0.0 && with_tracer(|t| t.expr(term) == t.store.int(0))
+        self.value == 0.0 && with_tracer(&[*self], |t| t.expr(term) == t.store.int(0))
     }
     fn sin(self) -> Self {
         self.call(Func::Sin, self.value.sin())
@@ -468,6 +480,25 @@ mod tests {
         );
         let (e, _) = trace(&mut s, &[x], &[1.0], |x| x[0] + x[0]);
         assert_eq!(crate::print::to_text(&s, e), "2*x");
+    }
+
+    #[test]
+    fn a_traced_number_from_another_trace_is_refused() {
+        let mut s = Store::new();
+        let x = s.symbol_id("x");
+        let mut kept = None;
+        trace(&mut s, &[x], &[1.0], |x| {
+            kept = Some(x[0] + x[0]);
+            x[0]
+        });
+        let kept = kept.unwrap();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            trace(&mut s, &[x], &[1.0], |x| x[0] + kept)
+        }));
+        assert!(caught.is_err());
+        // And the store is whole again.
+        let (e, _) = trace(&mut s, &[x], &[2.0], |x| x[0] * x[0]);
+        assert_eq!(crate::print::to_text(&s, e), "x**2");
     }
 
     proptest! {
