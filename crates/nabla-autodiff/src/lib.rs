@@ -46,6 +46,11 @@
 //! | reverse | [`Var`], [`Recording`], [`gradient_reverse`], [`vjp`], [`jacobian_reverse`] | one evaluation + one sweep |
 //! | forward-over-reverse | [`hvp`], [`hessian_reverse`] | one sweep per Hessian column |
 //! | finite differences | [`finite_diff`] | 14 to 20 evaluations per partial, with error estimate |
+//!
+//! The same generic function also runs on the symbolic numbers of the `nabla` crate
+//! (`nabla::trace::trace`), which turn it into an expression whose gradient nabla compiles to
+//! machine code: the fastest of these routes when the function's branches do not depend on the
+//! point.
 
 mod chain;
 mod dual;
