@@ -13,18 +13,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use nabla_autodiff::test_functions::rosenbrock;
 use nabla_autodiff::{Real, Recording, gradient_reverse};
-
-/// f(x) = Σ 100 (x_{i+1} − x_i²)² + (1 − x_i)².
-fn rosenbrock<T: Real>(x: &[T]) -> T {
-    let (one, hundred) = (T::one(), T::from_f64(100.0));
-    let mut sum = T::zero();
-    for w in x.windows(2) {
-        let (a, b) = (w[1] - w[0] * w[0], one - w[0]);
-        sum += hundred * a * a + b * b;
-    }
-    sum
-}
 
 fn bench_rosenbrock(c: &mut Criterion) {
     let mut group = c.benchmark_group("rosenbrock");

@@ -61,6 +61,7 @@ mod forward;
 mod hyperdual;
 mod real;
 pub mod reverse;
+pub mod test_functions;
 #[cfg(test)]
 mod test_support;
 

@@ -15,6 +15,7 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
 use nabla::Store;
 use nabla::compile::Program;
+use nabla_autodiff::test_functions::rosenbrock;
 
 #[path = "../examples/support/workloads.rs"]
 mod workloads;
@@ -53,7 +54,7 @@ fn bench_rosenbrock(c: &mut Criterion) {
             Program::value_and_gradient(&mut s, f, &vars).expect("every symbol is an input");
         let x = workloads::rosenbrock_point(n);
         group.bench_with_input(BenchmarkId::new("f64_loop", n), &x, |b, x| {
-            b.iter(|| workloads::rosenbrock_generic::<f64>(black_box(x)))
+            b.iter(|| rosenbrock::<f64>(black_box(x)))
         });
         bench_program(&mut group, BenchmarkId::new("value", n), &value, &x);
         bench_program(

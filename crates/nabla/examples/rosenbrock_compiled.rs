@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use nabla::compile::Program;
 use nabla::{Store, Symbol};
+use nabla_autodiff::test_functions::rosenbrock;
 
 #[path = "support/workloads.rs"]
 mod workloads;
@@ -66,9 +67,8 @@ fn main() {
     let mut s = Store::new();
     let (parsed, vars) = workloads::rosenbrock(&mut s, n);
     let start = Instant::now();
-    let (traced, _) = nabla::trace::trace(&mut s, &vars, &workloads::rosenbrock_point(n), |x| {
-        workloads::rosenbrock_generic(x)
-    });
+    let point = workloads::rosenbrock_point(n);
+    let (traced, _) = nabla::trace::trace(&mut s, &vars, &point, rosenbrock);
     let trace_ms = start.elapsed().as_secs_f64() * 1e3;
     assert_eq!(traced, parsed, "tracing gives the parsed expression");
     println!();

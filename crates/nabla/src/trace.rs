@@ -434,17 +434,8 @@ mod tests {
     use crate::eval::evaluate;
     use crate::parse;
     use crate::testing::expression;
+    use nabla_autodiff::test_functions::rosenbrock;
     use proptest::prelude::*;
-
-    fn rosenbrock<T: Real>(x: &[T]) -> T {
-        let (one, hundred) = (T::one(), T::from_f64(100.0));
-        let mut sum = T::zero();
-        for w in x.windows(2) {
-            let (a, b) = (w[1] - w[0] * w[0], one - w[0]);
-            sum += hundred * a * a + b * b;
-        }
-        sum
-    }
 
     #[test]
     fn a_traced_loop_is_the_parsed_expression() {

@@ -1,7 +1,6 @@
 //! Workloads shared by the `rosenbrock_compiled` example and the `compiled_gradient` bench.
 
 use nabla::{Func, Id, Store, Symbol, parse};
-use nabla_autodiff::Real;
 
 /// The chained Rosenbrock function Σ 100(x_{i+1} − x_i²)² + (1 − x_i)² over `x1..xn`, parsed from
 /// its text, and its inputs.
@@ -12,18 +11,6 @@ pub fn rosenbrock(s: &mut Store, n: usize) -> (Id, Vec<Symbol>) {
     let f = parse(s, &text.join(" + ")).expect("the generated expression parses");
     let vars = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
     (f, vars)
-}
-
-/// The same function written once over any [`Real`], as a user of `nabla-autodiff` would; over
-/// `f64` it is the hand-written loop the compiled programs are measured against.
-pub fn rosenbrock_generic<T: Real>(x: &[T]) -> T {
-    let (one, hundred) = (T::one(), T::from_f64(100.0));
-    let mut sum = T::zero();
-    for w in x.windows(2) {
-        let (a, b) = (w[1] - w[0] * w[0], one - w[0]);
-        sum += hundred * a * a + b * b;
-    }
-    sum
 }
 
 /// The point every Rosenbrock timing uses (the same as `bench/jax_gradient.py`).

@@ -517,7 +517,9 @@ mod tests {
     use crate::eval::{MissingBinding, substitute};
     use crate::parse;
     use crate::testing::expression;
+    use crate::trace::trace;
     use nabla_autodiff::gradient_forward;
+    use nabla_autodiff::test_functions::rosenbrock;
     use proptest::prelude::*;
 
     /// `Σ_{k<terms} template(x → a_k, y → a_{(7k+3) mod terms}, z → b_k)`, plus `extra`, over the
@@ -548,15 +550,18 @@ mod tests {
             .all(|(p, q)| p == q || (p - q).abs() <= 1e-12 * scale * (1.0 + q.abs()))
     }
 
+    /// The chained Rosenbrock function of n variables, traced from its Rust definition.
+    fn rosenbrock_sum(n: usize) -> (Store, Id, Vec<Symbol>) {
+        let mut s = Store::new();
+        let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let (f, _) = trace(&mut s, &vars, &vec![1.0; n], rosenbrock);
+        (s, f, vars)
+    }
+
     #[test]
     fn rosenbrock_is_one_batch_of_consecutive_slots() {
         let n = 200;
-        let text: Vec<String> = (1..n)
-            .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
-            .collect();
-        let mut s = Store::new();
-        let f = parse(&mut s, &text.join(" + ")).unwrap();
-        let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let (mut s, f, vars) = rosenbrock_sum(n);
         let batched = Program::value_and_gradient(&mut s, f, &vars).unwrap();
         // Two shapes, 100(b − a²)² and (1 − a)², side by side over the same terms: one batch.
         assert_eq!(batched.batches.len(), 1);
@@ -576,12 +581,7 @@ mod tests {
     #[test]
     fn long_sums_split_across_threads_add_up() {
         let n = 2 * PARALLEL_TERMS + 3;
-        let text: Vec<String> = (1..n)
-            .map(|i| format!("100*(x{} - x{i}^2)^2 + (1 - x{i})^2", i + 1))
-            .collect();
-        let mut s = Store::new();
-        let f = parse(&mut s, &text.join(" + ")).unwrap();
-        let vars: Vec<Symbol> = (1..=n).map(|i| s.symbol_id(&format!("x{i}"))).collect();
+        let (mut s, f, vars) = rosenbrock_sum(n);
         let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
         assert!(program.batches.iter().all(|b| b.terms >= PARALLEL_TERMS));
         let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
