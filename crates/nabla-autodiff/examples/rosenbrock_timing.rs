@@ -7,27 +7,13 @@
 //! a warm-up; "tape" is the gradient by replaying one recording, "record" re-records each time.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use nabla_autodiff::test_functions::rosenbrock;
 use nabla_autodiff::{Recording, gradient_reverse};
 
-/// Best time per call in seconds over `repeats` batches sized to take about 20 ms each.
-fn best_time(mut f: impl FnMut()) -> f64 {
-    let start = Instant::now();
-    f();
-    let once = start.elapsed().as_secs_f64().max(1e-9);
-    let batch = ((0.02 / once) as usize).clamp(1, 1_000_000);
-    (0..7)
-        .map(|_| {
-            let start = Instant::now();
-            for _ in 0..batch {
-                f();
-            }
-            start.elapsed().as_secs_f64() / batch as f64
-        })
-        .fold(f64::INFINITY, f64::min)
-}
+#[path = "support/timing.rs"]
+mod timing;
+use timing::best_time;
 
 fn main() {
     println!("nabla-autodiff (reverse mode, Rust), chained Rosenbrock");
