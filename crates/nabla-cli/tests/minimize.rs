@@ -42,7 +42,7 @@ fn point(report: &Value) -> (f64, f64) {
 
 #[test]
 fn second_order_and_quasi_newton_methods_reach_rosenbrocks_minimum() {
-    for method in ["newton", "bfgs", "lbfgs"] {
+    for method in ["newton", "newton-cholesky", "bfgs", "lbfgs"] {
         let r = minimize(&[ROSENBROCK, "--from", "x=-1.2,y=1", "--method", method]);
         let (x, y) = point(&r);
         assert!(
@@ -53,7 +53,7 @@ fn second_order_and_quasi_newton_methods_reach_rosenbrocks_minimum() {
         assert_eq!(r["method"], method);
         assert_eq!(r["converged"], true, "{method}: {r}");
         let hessians = r["hessian_evaluations"].as_u64().unwrap();
-        assert_eq!(hessians > 0, method == "newton", "{r}");
+        assert_eq!(hessians > 0, method.starts_with("newton"), "{r}");
     }
 }
 

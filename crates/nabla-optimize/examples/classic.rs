@@ -1,5 +1,5 @@
-//! Runs nabla's Newton (truncated CG and modified Cholesky), BFGS and L-BFGS on the classic test problems and prints one JSON object per
-//! run (read by `bench/optimize_vs_scipy.py`):
+//! Runs nabla's Newton (truncated CG and modified Cholesky), BFGS and L-BFGS on the classic test
+//! problems and prints one JSON object per run (read by `bench/optimize_vs_scipy.py`):
 //!
 //! ```text
 //! cargo run --release -p nabla-optimize --example classic
@@ -7,22 +7,14 @@
 
 use std::time::Instant;
 
-use nabla_optimize::{Bfgs, Lbfgs, Method, Minimizer, Newton, Options, problems};
+use nabla_optimize::{Method, Minimizer, Options, problems};
 use serde_json::json;
 
 fn main() {
     let options = Options::default();
     for problem in problems::classic() {
-        let methods = [
-            ("newton", Method::Newton(Newton::default())),
-            (
-                "newton-cholesky",
-                Method::Newton(Newton::modified_cholesky()),
-            ),
-            ("bfgs", Method::Bfgs(Bfgs::default())),
-            ("lbfgs", Method::Lbfgs(Lbfgs::default())),
-        ];
-        for (name, method) in methods {
+        for name in ["newton", "newton-cholesky", "bfgs", "lbfgs"] {
+            let method: Method = name.parse().expect("a method name");
             let mut objective = problem.objective();
             // Repeat cheap runs so the timing is above the clock's resolution.
             let repeats = if problem.dimension() > 10 { 3 } else { 200 };

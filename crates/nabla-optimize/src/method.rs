@@ -57,6 +57,7 @@ impl Method {
         "rmsprop",
         "adam",
         "newton",
+        "newton-cholesky",
         "bfgs",
         "lbfgs",
     ];
@@ -74,6 +75,7 @@ impl Method {
             "rmsprop" => Method::RmsProp(RmsProp::new(0.01)),
             "adam" => Method::Adam(Adam::new(0.01)),
             "newton" => Method::Newton(Newton::default()),
+            "newton-cholesky" => Method::Newton(Newton::modified_cholesky()),
             "bfgs" => Method::Bfgs(Bfgs::default()),
             "lbfgs" => Method::Lbfgs(Lbfgs::default()),
             _ => return None,

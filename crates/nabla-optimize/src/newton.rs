@@ -219,7 +219,10 @@ fn shifted_cholesky(h: &[f64], g: &[f64], min_shift: f64, factor: &mut [f64], p:
 
 impl Minimizer for Newton {
     fn name(&self) -> &'static str {
-        "newton"
+        match self.solver {
+            NewtonSolver::TruncatedCg => "newton",
+            NewtonSolver::ModifiedCholesky { .. } => "newton-cholesky",
+        }
     }
 
     fn minimize_observed(
@@ -250,7 +253,7 @@ impl Minimizer for Newton {
             let mut previous = f64::NAN;
             let mut steps = [f64::INFINITY; 2];
             loop {
-                run.hessian(&mut h, "newton")?;
+                run.hessian(&mut h, self.name())?;
                 self.direction(&h, &run.gradient, &mut work, &mut p);
                 if run.negligible_predicted_step(&p, steps) {
                     return Ok(StopReason::PredictedStep);

@@ -54,8 +54,8 @@ pub struct MinimizeArgs {
 /// How to minimise: the method and its stopping rules.
 #[derive(Args)]
 pub struct RunArgs {
-    /// gd, gd-armijo, momentum, nesterov, adagrad, rmsprop, adam, newton (exact Hessian), bfgs or
-    /// lbfgs.
+    /// gd, gd-armijo, momentum, nesterov, adagrad, rmsprop, adam, newton (exact Hessian, truncated
+    /// conjugate gradients), newton-cholesky (exact Hessian, modified Cholesky), bfgs or lbfgs.
     #[arg(long, default_value = "bfgs")]
     pub method: Method,
     /// Learning rate of the fixed-step methods (gd, momentum, nesterov, adagrad, rmsprop, adam);
