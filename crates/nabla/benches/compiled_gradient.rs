@@ -7,6 +7,8 @@
 //!   the function written by hand in Rust, `value` and `value_grad` the compiled programs (the
 //!   same points as `bench/jax_gradient.py`).
 //! - `random_expr`: a fixed pseudo-random expression of 10 000 operations on 100 inputs.
+//! - `many_points`: value and gradient of a two-variable expression at 100 000 points, through
+//!   `Program::eval_many` (blocks of points shared among threads) and through one evaluator.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -86,5 +88,34 @@ fn bench_random_expression(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_rosenbrock, bench_random_expression);
+fn bench_many_points(c: &mut Criterion) {
+    let mut group = configured(c, "many_points");
+    let mut s = Store::new();
+    let f = nabla::parse(&mut s, "sin(x*y) + x^2*y - exp(-y) + (x - y)^3/(1 + x^2)")
+        .expect("the expression parses");
+    let vars = [s.symbol_id("x"), s.symbol_id("y")];
+    let program = Program::value_and_gradient(&mut s, f, &vars).expect("x and y are the inputs");
+    let rows = 100_000;
+    let points: Vec<f64> = (0..2 * rows).map(|i| (i as f64 * 0.37).sin()).collect();
+    let mut out = vec![0.0; 3 * rows];
+    group.bench_function("eval_many", |b| {
+        b.iter(|| program.eval_many(black_box(&points), &mut out))
+    });
+    let mut evaluator = program.evaluator::<f64>();
+    group.bench_function("one_evaluator", |b| {
+        b.iter(|| {
+            for (x, y) in points.chunks_exact(2).zip(out.chunks_exact_mut(3)) {
+                evaluator.eval(black_box(x), y);
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_rosenbrock,
+    bench_random_expression,
+    bench_many_points
+);
 criterion_main!(benches);
