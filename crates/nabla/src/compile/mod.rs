@@ -159,6 +159,7 @@ impl Program {
         let mut builder = Builder {
             ops: Vec::new(),
             consts: FxHashMap::default(),
+            emitted: FxHashMap::default(),
         };
         let mut reg: FxHashMap<Id, u32> = FxHashMap::default();
         // Numbers are emitted where they are used, so an exponent folded into `powi` costs nothing.
@@ -382,6 +383,46 @@ impl Program {
 struct Builder {
     ops: Vec<Op>,
     consts: FxHashMap<u64, u32>,
+    /// Every instruction already emitted, so that the same one is emitted once: distinct store
+    /// nodes can compile to equal instructions (`2·a` folded out of `2·a·u` and `2·a` itself).
+    emitted: FxHashMap<OpKey, u32>,
+}
+
+/// An instruction without its constant (constants are shared through [`Builder::constant`]),
+/// operands of `+` and `·` in order.
+#[derive(PartialEq, Eq, Hash)]
+enum OpKey {
+    Input(u32),
+    Unary(u8, u32, i32),
+    Binary(u8, u32, u32),
+    Call(Func, u32),
+}
+
+impl OpKey {
+    fn of(op: &Op) -> Option<OpKey> {
+        let ordered = |a: u32, b: u32| (a.min(b), a.max(b));
+        Some(match *op {
+            Op::Const(_) => return None,
+            Op::Input(i) => OpKey::Input(i),
+            Op::Add(a, b) => {
+                let (a, b) = ordered(a, b);
+                OpKey::Binary(0, a, b)
+            }
+            Op::Mul(a, b) => {
+                let (a, b) = ordered(a, b);
+                OpKey::Binary(1, a, b)
+            }
+            Op::Sub(a, b) => OpKey::Binary(2, a, b),
+            Op::Powf(a, b) => OpKey::Binary(3, a, b),
+            Op::Atan2(a, b) => OpKey::Binary(4, a, b),
+            Op::Neg(a) => OpKey::Unary(0, a, 0),
+            Op::Recip(a) => OpKey::Unary(1, a, 0),
+            Op::Sqrt(a) => OpKey::Unary(2, a, 0),
+            Op::Square(a) => OpKey::Unary(3, a, 0),
+            Op::Powi(a, n) => OpKey::Unary(4, a, n),
+            Op::Call(f, a) => OpKey::Call(f, a),
+        })
+    }
 }
 
 impl Op {
@@ -513,8 +554,16 @@ impl Builder {
     }
 
     fn push(&mut self, op: Op) -> u32 {
+        let key = OpKey::of(&op);
+        if let Some(&r) = key.as_ref().and_then(|k| self.emitted.get(k)) {
+            return r;
+        }
         self.ops.push(op);
-        (self.ops.len() - 1) as u32
+        let r = (self.ops.len() - 1) as u32;
+        if let Some(k) = key {
+            self.emitted.insert(k, r);
+        }
+        r
     }
 
     fn constant(&mut self, x: f64) -> u32 {
@@ -760,6 +809,25 @@ mod tests {
         for (x, y) in points.chunks_exact(2).zip(out.chunks_exact(3)) {
             assert_eq!(p.eval_all(x), y);
         }
+    }
+
+    #[test]
+    fn equal_instructions_are_emitted_once() {
+        let mut s = Store::new();
+        let f = parse(&mut s, "2*a*b + 2*a + a*2*b^2").unwrap();
+        let vars = [s.symbol_id("a"), s.symbol_id("b")];
+        let p = Program::compile(&s, &[f], &vars).unwrap();
+        // `2·a` is one instruction for all three terms.
+        let twice_a = p
+            .ops
+            .iter()
+            .filter(|op| matches!(op, Op::Mul(x, y) if [*x, *y].iter().any(|&r| p.ops[r as usize] == Op::Const(2.0))))
+            .count();
+        assert_eq!(twice_a, 1, "{:?}", p.ops);
+        assert_eq!(
+            p.eval_all(&[3.0, 5.0]),
+            [2.0 * 3.0 * 5.0 + 6.0 + 6.0 * 25.0]
+        );
     }
 
     #[test]
