@@ -447,7 +447,7 @@ impl Store {
             return self.evaluate_atan2(args[0], args[1]);
         }
         if let Some(Number::Float(x)) = self.as_number(a) {
-            let y = float_call(f, *x);
+            let y = f.apply(*x);
             return y.is_finite().then(|| self.number(Number::float(y)));
         }
         let zero = self.is_zero(a);
@@ -805,41 +805,4 @@ fn split_perfect_power(n: &dashu_int::UBig, q: &Rational) -> (dashu_int::UBig, d
         }
     }
     (outside, inside)
-}
-
-/// `f(x)` in floating point, IEEE semantics.
-pub fn float_call(f: Func, x: f64) -> f64 {
-    use Func::*;
-    match f {
-        Sin => x.sin(),
-        Cos => x.cos(),
-        Tan => x.tan(),
-        Cot => 1.0 / x.tan(),
-        Sec => 1.0 / x.cos(),
-        Csc => 1.0 / x.sin(),
-        Asin => x.asin(),
-        Acos => x.acos(),
-        Atan => x.atan(),
-        Sinh => x.sinh(),
-        Cosh => x.cosh(),
-        Tanh => x.tanh(),
-        Asinh => x.asinh(),
-        Acosh => x.acosh(),
-        Atanh => x.atanh(),
-        Exp => x.exp(),
-        Log => x.ln(),
-        Abs => x.abs(),
-        Sign => {
-            if x > 0.0 {
-                1.0
-            } else if x < 0.0 {
-                -1.0
-            } else if x == 0.0 {
-                0.0
-            } else {
-                f64::NAN
-            }
-        }
-        Atan2 => unreachable!("atan2 takes two arguments"),
-    }
 }

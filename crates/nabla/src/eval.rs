@@ -5,7 +5,6 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::canon::float_call;
 use crate::store::{Func, Id, Node, Store, Symbol};
 
 /// A symbol had no value.
@@ -58,7 +57,7 @@ pub fn evaluate_many(
             Node::Mul(f) => f.iter().map(|c| value[c]).product(),
             Node::Pow(b, e) => power(value[b], value[e]),
             Node::Call(Func::Atan2, a) => value[&a[0]].atan2(value[&a[1]]),
-            Node::Call(f, a) => float_call(*f, value[&a[0]]),
+            Node::Call(f, a) => f.apply(value[&a[0]]),
         };
         value.insert(id, v);
     }

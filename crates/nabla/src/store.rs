@@ -13,6 +13,8 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use nabla_autodiff::Real;
+
 use crate::number::Number;
 
 /// The name of an expression in a [`Store`].
@@ -91,6 +93,43 @@ functions! {
 }
 
 impl Func {
+    /// `f(x)` over any [`Real`] number: IEEE semantics for `f64`, derivatives carried along for
+    /// the AD numbers. Every evaluator (canonical folding of floats, numeric evaluation,
+    /// compiled programs, machine code, tracing) calls this one table.
+    ///
+    /// ```
+    /// use nabla::Func;
+    /// assert_eq!(Func::Sign.apply(-3.0), -1.0);
+    /// assert_eq!(Func::Cot.apply(1.0_f64), 1.0 / 1.0_f64.tan());
+    /// ```
+    ///
+    /// # Panics
+    /// For `atan2`, which takes two arguments.
+    pub fn apply<T: Real>(self, x: T) -> T {
+        match self {
+            Func::Sin => x.sin(),
+            Func::Cos => x.cos(),
+            Func::Tan => x.tan(),
+            Func::Cot => x.cot(),
+            Func::Sec => x.sec(),
+            Func::Csc => x.csc(),
+            Func::Asin => x.asin(),
+            Func::Acos => x.acos(),
+            Func::Atan => x.atan(),
+            Func::Sinh => x.sinh(),
+            Func::Cosh => x.cosh(),
+            Func::Tanh => x.tanh(),
+            Func::Asinh => x.asinh(),
+            Func::Acosh => x.acosh(),
+            Func::Atanh => x.atanh(),
+            Func::Exp => x.exp(),
+            Func::Log => x.ln(),
+            Func::Abs => x.abs(),
+            Func::Sign => x.signum(),
+            Func::Atan2 => panic!("atan2 takes two arguments"),
+        }
+    }
+
     /// Looks a function up by its input name.
     pub fn from_name(name: &str) -> Option<Func> {
         Func::ALL.iter().copied().find(|f| f.name() == name)

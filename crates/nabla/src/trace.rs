@@ -262,8 +262,8 @@ impl Traced {
         })
     }
 
-    fn call(self, f: Func, value: f64) -> Traced {
-        self.unary(value, |s, a| s.call(f, vec![a]))
+    fn call(self, f: Func) -> Traced {
+        self.unary(f.apply(self.value), |s, a| s.call(f, vec![a]))
     }
 }
 
@@ -352,64 +352,64 @@ impl Real for Traced {
         self.value == 0.0 && with_tracer(&[*self], |t| t.expr(term) == t.store.int(0))
     }
     fn sin(self) -> Self {
-        self.call(Func::Sin, self.value.sin())
+        self.call(Func::Sin)
     }
     fn cos(self) -> Self {
-        self.call(Func::Cos, self.value.cos())
+        self.call(Func::Cos)
     }
     fn tan(self) -> Self {
-        self.call(Func::Tan, self.value.tan())
+        self.call(Func::Tan)
     }
     fn cot(self) -> Self {
-        self.call(Func::Cot, Real::cot(self.value))
+        self.call(Func::Cot)
     }
     fn sec(self) -> Self {
-        self.call(Func::Sec, Real::sec(self.value))
+        self.call(Func::Sec)
     }
     fn csc(self) -> Self {
-        self.call(Func::Csc, Real::csc(self.value))
+        self.call(Func::Csc)
     }
     fn asin(self) -> Self {
-        self.call(Func::Asin, self.value.asin())
+        self.call(Func::Asin)
     }
     fn acos(self) -> Self {
-        self.call(Func::Acos, self.value.acos())
+        self.call(Func::Acos)
     }
     fn atan(self) -> Self {
-        self.call(Func::Atan, self.value.atan())
+        self.call(Func::Atan)
     }
     fn sinh(self) -> Self {
-        self.call(Func::Sinh, self.value.sinh())
+        self.call(Func::Sinh)
     }
     fn cosh(self) -> Self {
-        self.call(Func::Cosh, self.value.cosh())
+        self.call(Func::Cosh)
     }
     fn tanh(self) -> Self {
-        self.call(Func::Tanh, self.value.tanh())
+        self.call(Func::Tanh)
     }
     fn asinh(self) -> Self {
-        self.call(Func::Asinh, self.value.asinh())
+        self.call(Func::Asinh)
     }
     fn acosh(self) -> Self {
-        self.call(Func::Acosh, self.value.acosh())
+        self.call(Func::Acosh)
     }
     fn atanh(self) -> Self {
-        self.call(Func::Atanh, self.value.atanh())
+        self.call(Func::Atanh)
     }
     fn exp(self) -> Self {
-        self.call(Func::Exp, self.value.exp())
+        self.call(Func::Exp)
     }
     fn ln(self) -> Self {
-        self.call(Func::Log, self.value.ln())
+        self.call(Func::Log)
     }
     fn sqrt(self) -> Self {
         self.unary(self.value.sqrt(), Store::sqrt)
     }
     fn abs(self) -> Self {
-        self.call(Func::Abs, self.value.abs())
+        self.call(Func::Abs)
     }
     fn signum(self) -> Self {
-        self.call(Func::Sign, Real::signum(self.value))
+        self.call(Func::Sign)
     }
     fn powf(self, other: Self) -> Self {
         self.binary(other, Real::powf(self.value, other.value), Store::pow)

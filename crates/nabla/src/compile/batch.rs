@@ -16,7 +16,7 @@ use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
 use super::native::NativeBatch;
-use super::{Op, Program, call};
+use super::{Op, Program};
 use crate::store::{Id, Node, Store, Symbol};
 
 /// Terms evaluated together per template instruction.
@@ -41,6 +41,9 @@ pub(super) struct Batch {
     /// its lanes are then read from the inputs in place, not copied.
     consecutive: Vec<Option<u32>>,
     terms: usize,
+    /// When every slot reads consecutive inputs, the lowest and highest first input of a slot:
+    /// term k then adds to gradient entries `lowest + k ..= highest + k`.
+    span: Option<(usize, usize)>,
     /// The loop in machine code, for `f64`, when every slot reads consecutive inputs.
     native: Option<Arc<NativeBatch>>,
 }
@@ -77,7 +80,12 @@ impl Group {
                 _ => None,
             })
             .collect();
-        let native = match firsts(&self.slots) {
+        let firsts = firsts(&self.slots);
+        let span = firsts.as_ref().map(|f| {
+            let (lowest, highest) = (f.iter().min(), f.iter().max());
+            (lowest.copied().unwrap_or(0), highest.copied().unwrap_or(0))
+        });
+        let native = match firsts {
             Some(firsts) if self.terms >= NATIVE_TERMS => {
                 let gradient = template.outputs.len() > 1;
                 NativeBatch::compile(&template, &firsts, gradient).map(Arc::new)
@@ -89,6 +97,7 @@ impl Group {
             slots: self.slots,
             consecutive,
             terms: self.terms,
+            span,
             native,
         }
     }
@@ -323,16 +332,14 @@ impl Batch {
         value: &mut f64,
         gradient: Option<&mut [f64]>,
     ) {
-        let firsts = firsts(&self.slots).filter(|_| self.terms >= PARALLEL_TERMS);
-        let Some(firsts) = firsts else {
+        let span = self.span.filter(|_| self.terms >= PARALLEL_TERMS);
+        let Some((lowest, highest)) = span else {
             let gradient = gradient.map(|g| (g, 0));
             return self.run_f64(x, scratch, 0..self.terms, value, gradient);
         };
         // Term k adds to entries `first + k`: the terms below `middle` add below
         // `highest + middle`, those from `middle + span` on add from there on, and the `span`
         // terms between, which add to both sides, run after the two halves.
-        let lowest = firsts.iter().copied().min().unwrap_or(0);
-        let highest = firsts.iter().copied().max().unwrap_or(0);
         let span = highest - lowest;
         let middle = self.terms / 2;
         spare.resize(self.scratch_len(), 0.0);
@@ -368,11 +375,7 @@ impl Batch {
     ) {
         if let Some(native) = &self.native {
             let even = terms.start + terms.len() / 2 * 2;
-            let firsts = firsts(&self.slots).expect("native batches read consecutive inputs");
-            let (lowest, highest) = (
-                firsts.iter().copied().min().unwrap_or(0),
-                firsts.iter().copied().max().unwrap_or(0),
-            );
+            let (lowest, highest) = self.span.expect("native batches read consecutive inputs");
             // The kernel reads `x[first + k]` and adds to `gradient[first + k]` for k in
             // `terms.start..even`: every such index lies inside both slices.
             assert!(highest + even <= x.len());
@@ -476,7 +479,7 @@ impl Batch {
                     Op::Powi(a, n) => unary(lanes, operand(a), |p| p.powi(n)),
                     Op::Powf(a, b) => binary(lanes, operand(a), operand(b), T::powf),
                     Op::Atan2(a, b) => binary(lanes, operand(a), operand(b), T::atan2),
-                    Op::Call(f, a) => unary(lanes, operand(a), |p| call(f, p)),
+                    Op::Call(f, a) => unary(lanes, operand(a), |p| f.apply(p)),
                 }
             }
             let output = |o: usize| {

@@ -209,20 +209,14 @@ impl Program {
                     }
                 }
                 Node::Mul(factors) => {
-                    let minus_one = store
-                        .as_number(factors[0])
-                        .is_some_and(|c| *c == Number::int(-1));
-                    let rest = if minus_one {
-                        &factors[1..]
-                    } else {
-                        &factors[..]
-                    };
-                    let regs: Vec<u32> = rest
+                    let negated = negated_factors(store, id);
+                    let regs: Vec<u32> = negated
+                        .unwrap_or(factors)
                         .iter()
                         .map(|&f| operand(&mut builder, &reg, f))
                         .collect();
                     let p = builder.fold(regs.into_iter(), Op::Mul);
-                    if minus_one {
+                    if negated.is_some() {
                         builder.push(Op::Neg(p))
                     } else {
                         p
@@ -693,7 +687,7 @@ impl<'p, T: Real> Evaluator<'p, T> {
                 Op::Powi(a, n) => at(a).powi(n),
                 Op::Powf(a, b) => at(a).powf(at(b)),
                 Op::Atan2(a, b) => at(a).atan2(at(b)),
-                Op::Call(f, a) => call(f, at(a)),
+                Op::Call(f, a) => f.apply(at(a)),
             };
             // SAFETY: `i < ops.len() == r.len()`.
             unsafe { *r.get_unchecked_mut(i) = v };
@@ -732,31 +726,6 @@ impl<'p, T: Real> Evaluator<'p, T> {
             let gradient = self.program.gradient.then_some(&mut *gradient);
             b.accumulate(x, &mut self.lanes, value, gradient);
         }
-    }
-}
-
-fn call<T: Real>(f: Func, a: T) -> T {
-    match f {
-        Func::Sin => a.sin(),
-        Func::Cos => a.cos(),
-        Func::Tan => a.tan(),
-        Func::Cot => a.cot(),
-        Func::Sec => a.sec(),
-        Func::Csc => a.csc(),
-        Func::Asin => a.asin(),
-        Func::Acos => a.acos(),
-        Func::Atan => a.atan(),
-        Func::Sinh => a.sinh(),
-        Func::Cosh => a.cosh(),
-        Func::Tanh => a.tanh(),
-        Func::Asinh => a.asinh(),
-        Func::Acosh => a.acosh(),
-        Func::Atanh => a.atanh(),
-        Func::Exp => a.exp(),
-        Func::Log => a.ln(),
-        Func::Abs => a.abs(),
-        Func::Sign => a.signum(),
-        Func::Atan2 => unreachable!("atan2 has its own instruction"),
     }
 }
 

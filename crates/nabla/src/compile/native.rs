@@ -21,7 +21,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
 
-use super::{Op, Program, call};
+use super::{Op, Program};
 use crate::store::Func;
 
 /// Two `f64` lanes: the vector width every x86-64 and AArch64 CPU has.
@@ -284,8 +284,7 @@ impl Calls {
             }
             Op::Call(Func::Abs, p) => b.ins().fabs(at(p)),
             Op::Call(f, p) => {
-                let code = Func::ALL.iter().position(|&g| g == f).expect("listed") as i64;
-                let code = b.ins().iconst(types::I32, code);
+                let code = b.ins().iconst(types::I32, f as i64);
                 lanewise(b, self.unary, &[at(p)], Some(code))
             }
             Op::Powi(p, n) => {
@@ -501,8 +500,9 @@ fn define_batch(
     Some(id)
 }
 
+/// `f(a)` for the function whose position in [`Func::ALL`] (its discriminant) is `code`.
 extern "C" fn unary(code: i32, a: f64) -> f64 {
-    call(Func::ALL[code as usize], a)
+    Func::ALL[code as usize].apply(a)
 }
 
 extern "C" fn powf(a: f64, b: f64) -> f64 {
@@ -551,6 +551,12 @@ mod tests {
                 prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{}: {:?} vs {:?}", e, compiled, interpreted);
             }
         }
+    }
+
+    #[test]
+    fn function_codes_are_positions_in_the_list() {
+        // The kernel passes `f as i32` and the trampoline looks it up in `Func::ALL`.
+        assert!(Func::ALL.iter().enumerate().all(|(i, &f)| f as usize == i));
     }
 
     #[test]
