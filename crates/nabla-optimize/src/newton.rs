@@ -269,9 +269,6 @@ impl Minimizer for Newton {
                     Ok(step) => step,
                     Err(reason) => return Ok(reason),
                 };
-                if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {
-                    return Ok(reason);
-                }
                 steps = [steps[1], step.alpha * norm(&p)];
             }
         })

@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Halt, Minimizer, Observer, Run, dot, drive, norm};
+use crate::driver::{Minimizer, Observer, Run, dot, drive, norm};
 use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
@@ -29,22 +29,6 @@ const CURVATURE_EPS: f64 = 1e-12;
 /// The first trial step: unit length along `p` on a (re)start, the full quasi-Newton step afterwards.
 fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
-}
-
-/// One line-search step along `p` shared by both methods: afterwards `run` holds the new iterate
-/// and `xt`/`gt` the previous one, unless it returns why to stop.
-fn step_along(
-    run: &mut Run<'_>,
-    line_search: &StrongWolfe,
-    p: &[f64],
-    alpha0: f64,
-    xt: &mut Vec<f64>,
-    gt: &mut Vec<f64>,
-) -> Result<Option<StopReason>, Halt> {
-    match along(run, p, xt, gt, line_search, alpha0)? {
-        Ok(step) => run.accept(xt, step.value, gt),
-        Err(reason) => Ok(Some(reason)),
-    }
 }
 
 /// `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`.
@@ -127,9 +111,7 @@ impl Minimizer for Bfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(h.is_none(), &p);
-                if let Some(reason) =
-                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
-                {
+                if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
                 curvature_pair(run, &xt, &gt, &mut s, &mut y);
@@ -263,9 +245,7 @@ impl Minimizer for Lbfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(pairs.is_empty(), &p);
-                if let Some(reason) =
-                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
-                {
+                if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
                 curvature_pair(run, &xt, &gt, &mut s, &mut y);
