@@ -453,8 +453,8 @@ impl LineSearch for Backtracking {
                 }
                 result => result?,
             };
-            if f <= f0 + self.c1 * alpha * g0 || evaluations >= self.max_evaluations {
-                let converged = f <= f0 + self.c1 * alpha * g0;
+            let converged = f <= f0 + self.c1 * alpha * g0;
+            if converged || evaluations >= self.max_evaluations {
                 return Ok(LineStep {
                     alpha,
                     value: f,
