@@ -31,16 +31,24 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
 }
 
-/// `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`.
-fn curvature_pair(run: &Run<'_>, xt: &[f64], gt: &[f64], s: &mut [f64], y: &mut [f64]) {
+/// Sets `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`,
+/// shifts `‖s‖` into the last two step lengths `steps`, and returns `sᵀy` when the pair is usable.
+fn curvature_pair(
+    run: &Run<'_>,
+    xt: &[f64],
+    gt: &[f64],
+    s: &mut [f64],
+    y: &mut [f64],
+    steps: &mut [f64; 2],
+) -> Option<f64> {
     for i in 0..s.len() {
         s[i] = run.x[i] - xt[i];
         y[i] = run.gradient[i] - gt[i];
     }
-}
-
-fn usable(s: &[f64], y: &[f64], sy: f64) -> bool {
-    sy > CURVATURE_EPS * norm(s) * norm(y)
+    let step = norm(s);
+    *steps = [steps[1], step];
+    let sy = dot(s, y);
+    (sy > CURVATURE_EPS * step * norm(y)).then_some(sy)
 }
 
 /// BFGS with a dense inverse-Hessian approximation (`O(n²)` memory and work per iteration).
@@ -114,12 +122,9 @@ impl Minimizer for Bfgs {
                 if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                curvature_pair(run, &xt, &gt, &mut s, &mut y);
-                steps = [steps[1], norm(&s)];
-                let sy = dot(&s, &y);
-                if !usable(&s, &y, sy) {
+                let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps) else {
                     continue;
-                }
+                };
                 let h = h.get_or_insert_with(|| {
                     let gamma = norm(&s) / norm(&y);
                     let mut h = vec![0.0; n * n];
@@ -248,10 +253,7 @@ impl Minimizer for Lbfgs {
                 if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                curvature_pair(run, &xt, &gt, &mut s, &mut y);
-                steps = [steps[1], norm(&s)];
-                let sy = dot(&s, &y);
-                if usable(&s, &y, sy) {
+                if let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps) {
                     // Recycle the oldest pair's buffers once memory is full.
                     let recycled = if pairs.len() == self.memory {
                         pairs.pop_front()
