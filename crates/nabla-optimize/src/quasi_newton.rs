@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Minimizer, Observer, Run, dot, drive, norm};
+use crate::driver::{Minimizer, Observer, Run, dot, drive, mat_vec, norm};
 use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
@@ -131,9 +131,7 @@ impl Minimizer for Bfgs {
                     (0..n).for_each(|i| h[i * n + i] = gamma);
                     h
                 });
-                for (hy, row) in hy.iter_mut().zip(h.chunks_exact(n)) {
-                    *hy = dot(row, &y);
-                }
+                mat_vec(h, &y, &mut hy);
                 // The Oren–Luenberger factor, applied only to scale up: H ← τ H, so H y ← τ H y.
                 // (Not when yᵀHy has underflowed to zero: τ would be infinite.)
                 let tau = sy / dot(&y, &hy);
