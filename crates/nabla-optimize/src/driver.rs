@@ -104,6 +104,13 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
+/// `out = H v` for the row-major `n × n` matrix `h`.
+pub(crate) fn mat_vec(h: &[f64], v: &[f64], out: &mut [f64]) {
+    for (o, row) in out.iter_mut().zip(h.chunks_exact(v.len())) {
+        *o = dot(row, v);
+    }
+}
+
 /// The distance to the minimum estimated from the length `next` of the step a method would take
 /// next and the lengths of the two steps it took last (`[older, newer]`). For iterates that contract
 /// with ratio `r`, `‖x − x*‖ ≤ next / (1 − r)`; `r` is the larger of the last two observed ratios

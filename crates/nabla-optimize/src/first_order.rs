@@ -222,9 +222,6 @@ impl Minimizer for GradientDescent {
                     Err(reason) => return Ok(reason),
                 };
                 alpha = 2.0 * step.alpha;
-                if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {
-                    return Ok(reason);
-                }
             }
         })
     }

@@ -453,8 +453,8 @@ impl LineSearch for Backtracking {
                 }
                 result => result?,
             };
-            if f <= f0 + self.c1 * alpha * g0 || evaluations >= self.max_evaluations {
-                let converged = f <= f0 + self.c1 * alpha * g0;
+            let converged = f <= f0 + self.c1 * alpha * g0;
+            if converged || evaluations >= self.max_evaluations {
                 return Ok(LineStep {
                     alpha,
                     value: f,
@@ -476,15 +476,16 @@ impl LineSearch for Backtracking {
 }
 
 /// Searches along `p` from the current iterate of `run` with `search`, evaluating trial points into
-/// `xt`/`gt`. Returns the step when it lowers `f` (then `xt`/`gt` hold the new point and its
-/// gradient), or else why the method must stop: [`StopReason::RelativeChange`] when the trials
-/// changed `f` by no more than the relative tolerance (a minimum resolved to working precision),
+/// `xt`/`gt`, and accepts the step when it lowers `f`: `run` then holds the new iterate and `xt`/`gt`
+/// the previous one (see [`Run::accept`]). Returns the step, or else why the method must stop: a
+/// stopping rule met by the new iterate, [`StopReason::RelativeChange`] when the trials changed `f`
+/// by no more than the relative tolerance (a minimum resolved to working precision), and
 /// [`StopReason::LineSearchFailed`] otherwise or when `p` does not descend.
 pub(crate) fn along(
     run: &mut Run<'_>,
     p: &[f64],
-    xt: &mut [f64],
-    gt: &mut [f64],
+    xt: &mut Vec<f64>,
+    gt: &mut Vec<f64>,
     search: &dyn LineSearch,
     alpha0: f64,
 ) -> Result<Result<LineStep, StopReason>, Halt> {
@@ -500,13 +501,17 @@ pub(crate) fn along(
         Ok((f, dot(gt, p)))
     };
     let step = search.search(&mut phi, f0, g0, alpha0)?;
-    Ok(if step.converged || step.value < f0 {
-        Ok(step)
-    } else if run.negligible_change(f0, step.value) {
-        Err(StopReason::RelativeChange)
+    if step.converged || step.value < f0 {
+        return Ok(match run.accept(xt, step.value, gt)? {
+            Some(reason) => Err(reason),
+            None => Ok(step),
+        });
+    }
+    Ok(Err(if run.negligible_change(f0, step.value) {
+        StopReason::RelativeChange
     } else {
-        Err(StopReason::LineSearchFailed)
-    })
+        StopReason::LineSearchFailed
+    }))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //!   until its Cholesky factorisation succeeds, a Levenberg-style damping; the exact Newton step
 //!   wherever `H` is positive definite.
 
-use crate::driver::{Minimizer, Observer, dot, drive, norm};
+use crate::driver::{Minimizer, Observer, dot, drive, mat_vec, norm};
 use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
@@ -100,14 +100,6 @@ fn cholesky_solve(l: &[f64], n: usize, b: &mut [f64]) {
     for i in (0..n).rev() {
         let s: f64 = (i + 1..n).map(|k| l[k * n + i] * b[k]).sum();
         b[i] = (b[i] - s) / l[i * n + i];
-    }
-}
-
-/// `out = H v` for the row-major `n × n` matrix `h`.
-fn mat_vec(h: &[f64], v: &[f64], out: &mut [f64]) {
-    let n = v.len();
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = dot(&h[i * n..(i + 1) * n], v);
     }
 }
 
@@ -269,9 +261,6 @@ impl Minimizer for Newton {
                     Ok(step) => step,
                     Err(reason) => return Ok(reason),
                 };
-                if let Some(reason) = run.accept(&mut xt, step.value, &mut gt)? {
-                    return Ok(reason);
-                }
                 steps = [steps[1], step.alpha * norm(&p)];
             }
         })

@@ -16,7 +16,7 @@
 
 use std::collections::VecDeque;
 
-use crate::driver::{Halt, Minimizer, Observer, Run, dot, drive, norm};
+use crate::driver::{Minimizer, Observer, Run, dot, drive, mat_vec, norm};
 use crate::error::{OptimizeError, require};
 use crate::line_search::{StrongWolfe, along};
 use crate::objective::Objective;
@@ -31,32 +31,24 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
 }
 
-/// One line-search step along `p` shared by both methods: afterwards `run` holds the new iterate
-/// and `xt`/`gt` the previous one, unless it returns why to stop.
-fn step_along(
-    run: &mut Run<'_>,
-    line_search: &StrongWolfe,
-    p: &[f64],
-    alpha0: f64,
-    xt: &mut Vec<f64>,
-    gt: &mut Vec<f64>,
-) -> Result<Option<StopReason>, Halt> {
-    match along(run, p, xt, gt, line_search, alpha0)? {
-        Ok(step) => run.accept(xt, step.value, gt),
-        Err(reason) => Ok(Some(reason)),
-    }
-}
-
-/// `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`.
-fn curvature_pair(run: &Run<'_>, xt: &[f64], gt: &[f64], s: &mut [f64], y: &mut [f64]) {
+/// Sets `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`,
+/// shifts `‖s‖` into the last two step lengths `steps`, and returns `sᵀy` when the pair is usable.
+fn curvature_pair(
+    run: &Run<'_>,
+    xt: &[f64],
+    gt: &[f64],
+    s: &mut [f64],
+    y: &mut [f64],
+    steps: &mut [f64; 2],
+) -> Option<f64> {
     for i in 0..s.len() {
         s[i] = run.x[i] - xt[i];
         y[i] = run.gradient[i] - gt[i];
     }
-}
-
-fn usable(s: &[f64], y: &[f64], sy: f64) -> bool {
-    sy > CURVATURE_EPS * norm(s) * norm(y)
+    let step = norm(s);
+    *steps = [steps[1], step];
+    let sy = dot(s, y);
+    (sy > CURVATURE_EPS * step * norm(y)).then_some(sy)
 }
 
 /// BFGS with a dense inverse-Hessian approximation (`O(n²)` memory and work per iteration).
@@ -127,26 +119,19 @@ impl Minimizer for Bfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(h.is_none(), &p);
-                if let Some(reason) =
-                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
-                {
+                if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                curvature_pair(run, &xt, &gt, &mut s, &mut y);
-                steps = [steps[1], norm(&s)];
-                let sy = dot(&s, &y);
-                if !usable(&s, &y, sy) {
+                let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps) else {
                     continue;
-                }
+                };
                 let h = h.get_or_insert_with(|| {
                     let gamma = norm(&s) / norm(&y);
                     let mut h = vec![0.0; n * n];
                     (0..n).for_each(|i| h[i * n + i] = gamma);
                     h
                 });
-                for (hy, row) in hy.iter_mut().zip(h.chunks_exact(n)) {
-                    *hy = dot(row, &y);
-                }
+                mat_vec(h, &y, &mut hy);
                 // The Oren–Luenberger factor, applied only to scale up: H ← τ H, so H y ← τ H y.
                 // (Not when yᵀHy has underflowed to zero: τ would be infinite.)
                 let tau = sy / dot(&y, &hy);
@@ -263,15 +248,10 @@ impl Minimizer for Lbfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(pairs.is_empty(), &p);
-                if let Some(reason) =
-                    step_along(run, &self.line_search, &p, alpha0, &mut xt, &mut gt)?
-                {
+                if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                curvature_pair(run, &xt, &gt, &mut s, &mut y);
-                steps = [steps[1], norm(&s)];
-                let sy = dot(&s, &y);
-                if usable(&s, &y, sy) {
+                if let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps) {
                     // Recycle the oldest pair's buffers once memory is full.
                     let recycled = if pairs.len() == self.memory {
                         pairs.pop_front()

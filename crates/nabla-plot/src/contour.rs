@@ -280,24 +280,19 @@ impl Figure for ContourPlot<'_> {
             }
             None => Vec::new(),
         };
-        let paths: Vec<Vec<Vec<Pixel>>> = self
+        let bounds = map.bounds();
+        let pixels: Vec<Vec<Pixel>> = self
             .trajectories
             .iter()
-            .map(|t| {
-                let pixels: Vec<Pixel> = t.points.iter().map(|&p| map.pixel_of(p)).collect();
-                clip_polyline(&map.bounds(), &pixels)
-            })
+            .map(|t| t.points.iter().map(|&p| map.pixel_of(p)).collect())
             .collect();
+        let paths: Vec<Vec<Vec<Pixel>>> =
+            pixels.iter().map(|p| clip_polyline(&bounds, p)).collect();
         // First and last point inside the plot of each path, where its markers go.
-        let ends: Vec<Option<(Pixel, Pixel)>> = self
-            .trajectories
+        let ends: Vec<Option<(Pixel, Pixel)>> = pixels
             .iter()
-            .map(|t| {
-                let mut inside = t
-                    .points
-                    .iter()
-                    .map(|&p| map.pixel_of(p))
-                    .filter(|&p| map.bounds().contains(p));
+            .map(|p| {
+                let mut inside = p.iter().copied().filter(|&p| bounds.contains(p));
                 let start = inside.next()?;
                 Some((start, inside.next_back().unwrap_or(start)))
             })

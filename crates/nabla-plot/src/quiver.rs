@@ -1,7 +1,7 @@
 //! Gradient arrows: where they stand (a coarse lattice over the plot), which way they point and
 //! how long they are drawn.
 
-use crate::geometry::{Pixel, PixelMap};
+use crate::geometry::{Pixel, PixelMap, distance};
 
 /// How gradient arrow lengths relate to the gradient's magnitude.
 ///
@@ -103,7 +103,7 @@ pub(crate) fn arrows(
 
 impl Arrow {
     pub(crate) fn length(&self) -> f64 {
-        (self.tip.0 - self.tail.0).hypot(self.tip.1 - self.tail.1)
+        distance(self.tip, self.tail)
     }
 
     /// The head triangle (tip, then the two barbs), at most `max_head` pixels long and never
