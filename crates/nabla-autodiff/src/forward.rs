@@ -167,7 +167,9 @@ where
     let n = x.len();
     let mut xs: Vec<_> = x.iter().map(|&x| HyperDual::constant(x)).collect();
     let mut out = SecondOrder {
-        value: f(&xs).re,
+        // The primal part does not depend on the seeds: any evaluation below gives the value,
+        // and only an empty `x` needs one of its own.
+        value: if n == 0 { f(&xs).re } else { T::zero() },
         gradient: vec![T::zero(); n],
         hessian: vec![vec![T::zero(); n]; n],
     };
@@ -180,6 +182,7 @@ where
             out.hessian[i][j] = y.e12;
             out.hessian[j][i] = y.e12;
             if i == j {
+                out.value = y.re;
                 out.gradient[i] = y.e1;
             }
         }

@@ -6,10 +6,12 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use nabla_nn::{Activation, BatchTargets, Init, Mlp, MlpSpec, Tensor, step};
+use nabla_nn::{BatchTargets, step};
 use nabla_optimize::update::Adam;
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+
+#[path = "../examples/support/benchmark_mlp.rs"]
+mod benchmark_mlp;
+use benchmark_mlp::BenchmarkMlp;
 
 fn mlp_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("mlp_step_784_256_128_10");
@@ -18,19 +20,13 @@ fn mlp_step(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(4));
     for batch in [64usize, 512] {
-        let mut rng = StdRng::seed_from_u64(0);
-        let spec = MlpSpec {
-            inputs: 784,
-            hidden: vec![256, 128],
-            outputs: 10,
-            activation: Activation::Relu,
-            dropout: 0.0,
-            init: Init::default(),
-        };
-        let mlp = Mlp::new(&spec, &mut rng).unwrap();
-        let data = (0..batch * 784).map(|_| rng.random::<f32>()).collect();
-        let mut x = Some(Tensor::matrix(batch, 784, data).unwrap());
-        let classes: Vec<usize> = (0..batch).map(|i| i % 10).collect();
+        let BenchmarkMlp {
+            mlp,
+            x,
+            classes,
+            mut rng,
+        } = BenchmarkMlp::new(batch).unwrap();
+        let mut x = Some(x);
         let y = BatchTargets::Classes(&classes);
         let mut adam = Adam::new(1e-3);
         group.bench_function(BenchmarkId::from_parameter(batch), |b| {

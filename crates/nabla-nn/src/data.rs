@@ -233,19 +233,14 @@ impl Targets {
         if task == Task::Regression {
             return column.numbers(source).map(Targets::Values);
         }
+        let numeric = numbers.is_some();
         let mut names: Vec<String> = column.values.clone();
-        match numbers {
-            Some(_) => names.sort_by(|a, b| {
-                let (x, y): (f64, f64) = (a.parse().unwrap_or(0.0), b.parse().unwrap_or(0.0));
-                x.total_cmp(&y).then_with(|| a.cmp(b))
-            }),
-            None => names.sort(),
-        }
+        names.sort_by(|a, b| cmp_labels(a, b, numeric));
         names.dedup();
         let indices = column
             .values
             .iter()
-            .map(|v| names.binary_search_by(|n| cmp_labels(n, v, numbers.is_some())))
+            .map(|v| names.binary_search_by(|n| cmp_labels(n, v, numeric)))
             .map(|r| r.expect("every value is among the names"))
             .collect();
         Ok(Targets::Classes { indices, names })
@@ -276,6 +271,7 @@ impl Targets {
     }
 }
 
+/// The order of class names: by value when every label is a number (ties by text), else by text.
 fn cmp_labels(a: &str, b: &str, numeric: bool) -> std::cmp::Ordering {
     if numeric {
         let (x, y): (f64, f64) = (a.parse().unwrap_or(0.0), b.parse().unwrap_or(0.0));

@@ -190,7 +190,9 @@ impl Tensor {
         let (_, c) = self.dims2("softmax_rows")?;
         let mut out = self.clone();
         if c > 0 {
-            out.data.chunks_mut(c).for_each(softmax_in_place);
+            for row in out.data.chunks_mut(c) {
+                softmax_in_place(row);
+            }
         }
         Ok(out)
     }
@@ -241,8 +243,9 @@ impl Tensor {
     }
 }
 
-/// Softmax of one row in place: `exp(x - max) / Σ exp(x - max)`.
-pub(crate) fn softmax_in_place(row: &mut [f32]) {
+/// Softmax of one row in place: `exp(x - max) / Σ exp(x - max)`. Returns the row's
+/// log-sum-exp `max + ln Σ exp(x - max)`, which the cross-entropy needs from the same sums.
+pub(crate) fn softmax_in_place(row: &mut [f32]) -> f32 {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut sum = 0.0;
     for x in row.iter_mut() {
@@ -250,6 +253,7 @@ pub(crate) fn softmax_in_place(row: &mut [f32]) {
         sum += *x;
     }
     row.iter_mut().for_each(|x| *x /= sum);
+    max + sum.ln()
 }
 
 #[cfg(test)]

@@ -411,11 +411,24 @@ pub fn train_table(
         })
     };
 
+    // Metric and predictions on the training split and, when there is one, the test split.
+    let evaluate_splits = || -> Result<Evaluation> {
+        let train = evaluate(&mlp, &x_train, &y_train)?;
+        let test = if test_rows.is_empty() {
+            None
+        } else {
+            Some(evaluate(&mlp, &x_test, &y_test)?)
+        };
+        Ok((train, test))
+    };
+
     let mut order: Vec<usize> = (0..train_rows.len()).collect();
     let batches = train_rows.len().div_ceil(config.batch);
     let mut batch_x = Tensor::zeros(&[0, 0]);
     let (mut class_buffer, mut value_buffer) = (Vec::new(), Vec::new());
     let mut history = Vec::with_capacity(config.epochs);
+    // The last epoch's evaluation is the final one: the model does not change after it.
+    let mut last_evaluation = None;
     for epoch in 0..config.epochs {
         let epoch_start = Instant::now();
         let lr = config
@@ -456,31 +469,27 @@ pub fn train_table(
                 loss,
             });
         }
-        let (train_metric, _) = evaluate(&mlp, &x_train, &y_train)?;
-        let test_metric = if test_rows.is_empty() {
-            None
-        } else {
-            Some(evaluate(&mlp, &x_test, &y_test)?.0)
-        };
+        let (train, test) = evaluate_splits()?;
         let stats = EpochStats {
             epoch: epoch + 1,
             loss: (loss_sum / train_rows.len() as f64) as f32,
-            train_metric,
-            test_metric,
+            train_metric: train.0,
+            test_metric: test.as_ref().map(|t| t.0),
             learning_rate: lr,
             seconds: epoch_start.elapsed().as_secs_f64(),
         };
         observer.on_epoch(&stats);
         history.push(stats);
+        last_evaluation = Some((train, test));
     }
 
-    let (train_metric, train_predicted) = evaluate(&mlp, &x_train, &y_train)?;
-    let (test_metric, confusion) = if test_rows.is_empty() {
-        let confusion = confusion_of(&y_train, &train_predicted);
-        (None, confusion)
-    } else {
-        let (metric, predicted) = evaluate(&mlp, &x_test, &y_test)?;
-        (Some(metric), confusion_of(&y_test, &predicted))
+    let ((train_metric, train_predicted), test) = match last_evaluation {
+        Some(evaluation) => evaluation,
+        None => evaluate_splits()?,
+    };
+    let (test_metric, confusion) = match test {
+        None => (None, confusion_of(&y_train, &train_predicted)),
+        Some((metric, predicted)) => (Some(metric), confusion_of(&y_test, &predicted)),
     };
     Ok(TrainReport {
         kind,
@@ -497,6 +506,9 @@ pub fn train_table(
         },
     })
 }
+
+/// `(metric, predicted classes)` on the training split, and on the test split if there is one.
+type Evaluation = ((f32, Vec<usize>), Option<(f32, Vec<usize>)>);
 
 fn confusion_of(truth: &Targets, predicted: &[usize]) -> Option<ConfusionMatrix> {
     match truth {

@@ -62,11 +62,10 @@ impl<S: TapeScalar> Var<S> {
 }
 
 #[inline(always)]
-fn check_recording(var: u32, active: u32) -> u32 {
+fn check_recording(var: u32, active: u32) {
     if var != active {
         misuse()
     }
-    active
 }
 
 #[cold]

@@ -62,6 +62,8 @@ impl Var {
     /// ```
     pub fn linear(&self, weight: &Var, bias: Option<&Var>, activation: Activation) -> Result<Var> {
         let act = activation.pointwise();
+        let mut parents = vec![self.clone(), weight.clone()];
+        parents.extend(bias.cloned());
         let (mut z, pre_activation) = {
             let (x, w) = (self.value(), weight.value());
             let mut z = x.matmul(&w)?;
@@ -82,15 +84,15 @@ impl Var {
                     }
                 }
             }
-            let keep = act.needs_input() && self.requires_grad() | weight.requires_grad();
+            // Any parent that needs a gradient (the bias alone included) needs `dz`, and with it
+            // the pre-activation; `from_op` keeps a backward pass on the same condition.
+            let keep = act.needs_input() && parents.iter().any(Var::requires_grad);
             let pre = keep.then(|| z.clone());
             (z, pre)
         };
         if !matches!(act, Pointwise::Identity) {
             z.data_mut().iter_mut().for_each(|v| *v = act.apply(*v));
         }
-        let mut parents = vec![self.clone(), weight.clone()];
-        parents.extend(bias.cloned());
         Ok(Var::from_op(
             z,
             parents,
@@ -150,6 +152,24 @@ mod tests {
             &[sample(&[n, k], 4), sample(&[k, m], 5)],
             |v| v[0].linear(&v[1], None, Activation::Tanh),
             |x| reference(x, n, k, m, f64::tanh),
+        );
+    }
+
+    #[test]
+    fn bias_gradient_does_not_depend_on_which_other_parents_are_trained() {
+        // GELU's derivative reads the pre-activation, which must be kept even when the bias is
+        // the only parent that needs a gradient.
+        let x = Var::constant(Tensor::matrix(1, 1, vec![-1.0]).unwrap());
+        let bias_grad = |weight: Var| {
+            let b = Var::parameter(Tensor::new(&[1], vec![0.0]).unwrap());
+            let y = x.linear(&weight, Some(&b), Activation::Gelu).unwrap();
+            y.sum().backward().unwrap();
+            b.grad().unwrap().data()[0]
+        };
+        let w = Tensor::matrix(1, 1, vec![1.0]).unwrap();
+        assert_eq!(
+            bias_grad(Var::constant(w.clone())),
+            bias_grad(Var::parameter(w))
         );
     }
 

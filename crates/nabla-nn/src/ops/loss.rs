@@ -87,11 +87,8 @@ impl Var {
                 .zip(logits.data().chunks(classes))
                 .zip(targets)
             {
-                // loss = logsumexp(z) - z[t], with the maximum factored out.
-                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let sum: f32 = z.iter().map(|v| (v - max).exp()).sum();
-                total += f64::from(max + sum.ln() - z[t]);
-                softmax_in_place(row);
+                // loss = logsumexp(z) - z[t]; the softmax pass computes logsumexp from its sums.
+                total += f64::from(softmax_in_place(row) - z[t]);
             }
             (p, (total / n as f64) as f32)
         };
