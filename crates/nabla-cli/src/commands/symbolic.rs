@@ -251,7 +251,12 @@ struct MatrixJob<'a> {
     rows: Vec<Vec<Id>>,
     key: &'a str,
     method: Method,
+    /// [`numeric::hessian`] or [`numeric::jacobian`].
+    estimate: MatrixEstimate,
 }
+
+type MatrixEstimate =
+    fn(&Problem, &Problem, Method) -> Result<numeric::Estimate<Vec<Vec<f64>>>, Failure>;
 
 fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(), Failure> {
     let MatrixJob {
@@ -261,16 +266,13 @@ fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(
         mut rows,
         key,
         method,
+        estimate,
     } = job;
     let names = output::names(&store, &vars);
     if let Some(point) = numeric_point(&mut store, common, method)? {
         let f = Problem::new(&store, &fs, &vars, &point)?;
         let symbolic = Problem::new(&store, &rows.concat(), &vars, &point)?;
-        let est = if key == "hessian" {
-            numeric::hessian(&f, &symbolic, method)?
-        } else {
-            numeric::jacobian(&f, &symbolic, method)?
-        };
+        let est = estimate(&f, &symbolic, method)?;
         if common.format == Format::Json {
             let mut v = json!({"method": method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names});
             v[key] = matrix_json(&est.values);
@@ -323,6 +325,7 @@ pub fn hessian(args: GradArgs) -> Result<(), Failure> {
         rows,
         key: "hessian",
         method: args.method,
+        estimate: numeric::hessian,
     };
     matrix_command(store, job, &args.common)
 }
@@ -345,6 +348,7 @@ pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
         rows,
         key: "jacobian",
         method: args.method,
+        estimate: numeric::jacobian,
     };
     matrix_command(store, job, &args.common)
 }
