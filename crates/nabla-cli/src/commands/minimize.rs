@@ -196,7 +196,7 @@ pub fn run_failure(e: OptimizeError, method: &Method, names: &[String]) -> Failu
             x,
         } => {
             let what = match (quantity, index) {
-                (Quantity::Gradient, Some(i)) => format!("∂f/∂{}", names[i]),
+                (Quantity::Gradient, Some(i)) => output::first_partial(names, i),
                 (Quantity::Hessian, Some(k)) => {
                     let n = names.len();
                     format!("∂²f/∂{}∂{}", names[k / n], names[k % n])

@@ -413,18 +413,12 @@ pub fn partials(args: GradArgs) -> Result<(), Failure> {
     let mut labels = Vec::new();
     let mut results = Vec::new();
     for (i, &v) in vars.iter().enumerate() {
-        labels.push(format!("∂f/∂{}", names[i]));
+        labels.push(output::first_partial(&names, i));
         results.push(store.diff(root, v));
     }
     for (i, &v) in vars.iter().enumerate() {
         for (j, &w) in vars.iter().enumerate() {
-            // diff(f, x, y) differentiates by x first; the usual notation writes that ∂²f/∂y∂x.
-            let label = if i == j {
-                format!("∂²f/∂{}²", names[i])
-            } else {
-                format!("∂²f/∂{}∂{}", names[j], names[i])
-            };
-            labels.push(label);
+            labels.push(output::second_partial(&names, i, j));
             results.push(store.diff_many(root, &[v, w]));
         }
     }
