@@ -55,6 +55,15 @@ pub fn second_partial(names: &[String], i: usize, j: usize) -> String {
     }
 }
 
+/// `x=1,y=2`: names with values, as `--at` and `--from` take them.
+pub fn assignments<'a>(pairs: impl IntoIterator<Item = (&'a str, f64)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(name, v)| format!("{name}={}", number_text(v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub fn point_json(store: &Store, point: &[(Symbol, f64)]) -> Value {
     let mut m = serde_json::Map::new();
     for &(s, v) in point {

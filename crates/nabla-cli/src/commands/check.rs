@@ -184,11 +184,7 @@ fn random_points(
 }
 
 fn describe(store: &Store, point: &[(Symbol, f64)]) -> String {
-    point
-        .iter()
-        .map(|(s, v)| format!("{}={}", store.symbol_name(*s), output::number_text(*v)))
-        .collect::<Vec<_>>()
-        .join(",")
+    output::assignments(point.iter().map(|&(s, v)| (store.symbol_name(s), v)))
 }
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
