@@ -116,26 +116,37 @@ fn parse_arg(arg: &OsString) -> Result<Parsed, Failure> {
 /// The point of `--at` and the results' values there.
 type Evaluated = (Vec<(Symbol, f64)>, Vec<f64>);
 
+/// Applies the substitutions `x=EXPR` to every result.
+fn substitute_all(store: &mut Store, results: &mut [Id], given: &[String]) -> Result<(), Failure> {
+    let subs = input::substitutions(store, given)?;
+    if !subs.is_empty() {
+        for r in results.iter_mut() {
+            *r = substitute(store, *r, &subs);
+        }
+    }
+    Ok(())
+}
+
+/// The point `x=1,y=2` and the results' values there.
+fn evaluate_at(store: &mut Store, results: &[Id], given: &[String]) -> Result<Evaluated, Failure> {
+    let point = input::point(store, given)?;
+    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
+    let values = evaluate_many(store, results, &bindings)
+        .map_err(|e| Failure::failed(format!("error: {e}")))?;
+    Ok((point, values))
+}
+
 /// Applies `--subs`, then evaluates at `--at` if given.
 fn finish(
     store: &mut Store,
     results: &mut [Id],
     common: &Common,
 ) -> Result<Option<Evaluated>, Failure> {
-    let subs = input::substitutions(store, &common.subs)?;
-    if !subs.is_empty() {
-        for r in results.iter_mut() {
-            *r = substitute(store, *r, &subs);
-        }
-    }
+    substitute_all(store, results, &common.subs)?;
     if common.at.is_empty() {
         return Ok(None);
     }
-    let point = input::point(store, &common.at)?;
-    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
-    let values = evaluate_many(store, results, &bindings)
-        .map_err(|e| Failure::failed(format!("error: {e}")))?;
-    Ok(Some((point, values)))
+    evaluate_at(store, results, &common.at).map(Some)
 }
 
 pub fn diff(args: DiffArgs) -> Result<(), Failure> {
@@ -359,16 +370,10 @@ pub fn eval(args: EvalArgs) -> Result<(), Failure> {
         text,
         root,
     } = parse_arg(&args.expr)?;
-    let subs = input::substitutions(&mut store, &args.subs)?;
-    let root = if subs.is_empty() {
-        root
-    } else {
-        substitute(&mut store, root, &subs)
-    };
-    let point = input::point(&mut store, &args.bindings)?;
-    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
-    let value = evaluate_many(&store, &[root], &bindings)
-        .map_err(|e| Failure::failed(format!("error: {e}")))?[0];
+    let mut result = [root];
+    substitute_all(&mut store, &mut result, &args.subs)?;
+    let (point, values) = evaluate_at(&mut store, &result, &args.bindings)?;
+    let value = values[0];
     match args.format {
         Format::Json => output::print_json(
             &json!({"input": text, "at": output::point_json(&store, &point), "value": output::json_number(value)}),
