@@ -49,7 +49,7 @@ pub fn is_variable_name(name: &str) -> bool {
 
 /// Checks that `name` is a valid symbol name and returns its symbol.
 pub fn variable(store: &mut Store, name: &str) -> Result<Symbol, Failure> {
-    if !is_variable_name(name) || matches!(name, "pi" | "E") {
+    if !is_variable_name(name) {
         return Err(Failure::usage(format!(
             "error: `{name}` is not a variable name (letters, digits and `_`, not starting with a digit; not pi or E)"
         )));

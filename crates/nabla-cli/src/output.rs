@@ -40,6 +40,30 @@ pub fn names(store: &Store, vars: &[Symbol]) -> Vec<String> {
         .collect()
 }
 
+/// The label `∂f/∂x` of the partial derivative by `names[i]`.
+pub fn first_partial(names: &[String], i: usize) -> String {
+    format!("∂f/∂{}", names[i])
+}
+
+/// The label of `f` differentiated by `names[i]`, then by `names[j]`: `∂²f/∂x_j∂x_i` in the usual
+/// notation, `∂²f/∂x²` when `i == j`.
+pub fn second_partial(names: &[String], i: usize, j: usize) -> String {
+    if i == j {
+        format!("∂²f/∂{}²", names[i])
+    } else {
+        format!("∂²f/∂{}∂{}", names[j], names[i])
+    }
+}
+
+/// `x=1,y=2`: names with values, as `--at` and `--from` take them.
+pub fn assignments<'a>(pairs: impl IntoIterator<Item = (&'a str, f64)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(name, v)| format!("{name}={}", number_text(v)))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub fn point_json(store: &Store, point: &[(Symbol, f64)]) -> Value {
     let mut m = serde_json::Map::new();
     for &(s, v) in point {

@@ -98,21 +98,16 @@ fn rows_at(
     let mut rows = Vec::new();
     for i in 0..n {
         rows.push(Row {
-            label: format!("∂f/∂{}", names[i]),
+            label: output::first_partial(names, i),
             values: std::array::from_fn(|k| grads[k].values[i]),
             numeric_error: grads[3].errors.as_ref().map_or(0.0, |e| e[i]),
         });
     }
     for i in 0..n {
         for j in 0..n {
-            // hessian[i][j] is diff by x_i then x_j, written ∂²f/∂x_j∂x_i.
-            let label = if i == j {
-                format!("∂²f/∂{}²", names[i])
-            } else {
-                format!("∂²f/∂{}∂{}", names[j], names[i])
-            };
+            // hessian[i][j] is diff by x_i then x_j.
             rows.push(Row {
-                label,
+                label: output::second_partial(names, i, j),
                 values: std::array::from_fn(|k| hessians[k].values[i][j]),
                 numeric_error: hessians[3].errors.as_ref().map_or(0.0, |e| e[i][j]),
             });
@@ -189,11 +184,7 @@ fn random_points(
 }
 
 fn describe(store: &Store, point: &[(Symbol, f64)]) -> String {
-    point
-        .iter()
-        .map(|(s, v)| format!("{}={}", store.symbol_name(*s), output::number_text(*v)))
-        .collect::<Vec<_>>()
-        .join(",")
+    output::assignments(point.iter().map(|&(s, v)| (store.symbol_name(s), v)))
 }
 
 pub fn run(args: CheckArgs) -> Result<(), Failure> {
@@ -226,8 +217,9 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         judge(&rows, args.tolerance, &where_, &mut verdict);
         for (i, j) in asymmetric_pairs(&rows, vars.len(), args.tolerance) {
             asymmetric.push(format!(
-                "∂²f/∂{}∂{} ≠ ∂²f/∂{}∂{} at {where_}",
-                names[i], names[j], names[j], names[i]
+                "{} ≠ {} at {where_}",
+                output::second_partial(&names, j, i),
+                output::second_partial(&names, i, j)
             ));
         }
         tables.push((where_, rows));

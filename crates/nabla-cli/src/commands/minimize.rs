@@ -139,14 +139,10 @@ impl Problem {
                     "error: the start point gives no value for `{}` (variables: {}), e.g. --from {}",
                     store.symbol_name(v),
                     output::names(store, &vars).join(", "),
-                    vars.iter()
-                        .map(|&s| format!(
-                            "{}={}",
-                            store.symbol_name(s),
-                            output::number_text(value_of(s).unwrap_or(0.0))
-                        ))
-                        .collect::<Vec<_>>()
-                        .join(",")
+                    output::assignments(
+                        vars.iter()
+                            .map(|&s| (store.symbol_name(s), value_of(s).unwrap_or(0.0)))
+                    )
                 ))
             })?);
         }
@@ -180,14 +176,6 @@ pub fn needs_hessian(method: &Method) -> bool {
 
 /// What went wrong in a run, said with variable names; invalid options are usage errors.
 pub fn run_failure(e: OptimizeError, method: &Method, names: &[String]) -> Failure {
-    let at = |x: &[f64]| {
-        names
-            .iter()
-            .zip(x)
-            .map(|(n, v)| format!("{n}={}", output::number_text(*v)))
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     match e {
         OptimizeError::NonFinite {
             quantity,
@@ -196,7 +184,7 @@ pub fn run_failure(e: OptimizeError, method: &Method, names: &[String]) -> Failu
             x,
         } => {
             let what = match (quantity, index) {
-                (Quantity::Gradient, Some(i)) => format!("∂f/∂{}", names[i]),
+                (Quantity::Gradient, Some(i)) => output::first_partial(names, i),
                 (Quantity::Hessian, Some(k)) => {
                     let n = names.len();
                     format!("∂²f/∂{}∂{}", names[k / n], names[k % n])
@@ -211,7 +199,7 @@ pub fn run_failure(e: OptimizeError, method: &Method, names: &[String]) -> Failu
             };
             Failure::failed(format!(
                 "error: {what} is not finite at {} ({when})",
-                at(&x)
+                output::assignments(names.iter().map(String::as_str).zip(x))
             ))
         }
         OptimizeError::Diverged {

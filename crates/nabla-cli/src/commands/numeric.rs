@@ -43,6 +43,25 @@ pub struct Estimate<T> {
     pub errors: Option<T>,
 }
 
+impl<T> Estimate<T> {
+    /// Numbers from an exact method, without error estimates.
+    fn exact(values: T) -> Estimate<T> {
+        Estimate {
+            values,
+            errors: None,
+        }
+    }
+}
+
+impl<T> From<FdEstimate<T>> for Estimate<T> {
+    fn from(fd: FdEstimate<T>) -> Estimate<T> {
+        Estimate {
+            values: fd.estimate,
+            errors: Some(fd.error),
+        }
+    }
+}
+
 /// The functions `fs` of `vars`, with every other symbol fixed at its value in `point`.
 pub struct Problem {
     program: Program,
@@ -180,25 +199,11 @@ pub fn gradient(
 ) -> Result<Estimate<Vec<f64>>, Failure> {
     let x = f.point();
     Ok(match method {
-        Method::Symbolic => Estimate {
-            values: symbolic.all(x),
-            errors: None,
-        },
-        Method::Forward => Estimate {
-            values: gradient_forward(|v| f.first(v), x).1,
-            errors: None,
-        },
-        Method::Reverse => Estimate {
-            values: gradient_reverse(|v| f.first(v), x).1,
-            errors: None,
-        },
+        Method::Symbolic => Estimate::exact(symbolic.all(x)),
+        Method::Forward => Estimate::exact(gradient_forward(|v| f.first(v), x).1),
+        Method::Reverse => Estimate::exact(gradient_reverse(|v| f.first(v), x).1),
         Method::Numeric => {
-            let g =
-                with_shrinking_steps(x, |o| finite_diff::gradient(|v: &[f64]| f.first(v), x, o))?;
-            Estimate {
-                values: g.estimate,
-                errors: Some(g.error),
-            }
+            with_shrinking_steps(x, |o| finite_diff::gradient(|v: &[f64]| f.first(v), x, o))?.into()
         }
     })
 }
@@ -217,25 +222,11 @@ pub fn hessian(
     let x = f.point();
     let n = x.len();
     Ok(match method {
-        Method::Symbolic => Estimate {
-            values: rows(symbolic.all(x), n),
-            errors: None,
-        },
-        Method::Forward => Estimate {
-            values: hessian_forward(|v| f.first(v), x).hessian,
-            errors: None,
-        },
-        Method::Reverse => Estimate {
-            values: hessian_reverse(|v| f.first(v), x).hessian,
-            errors: None,
-        },
+        Method::Symbolic => Estimate::exact(rows(symbolic.all(x), n)),
+        Method::Forward => Estimate::exact(hessian_forward(|v| f.first(v), x).hessian),
+        Method::Reverse => Estimate::exact(hessian_reverse(|v| f.first(v), x).hessian),
         Method::Numeric => {
-            let h =
-                with_shrinking_steps(x, |o| finite_diff::hessian(|v: &[f64]| f.first(v), x, o))?;
-            Estimate {
-                values: h.estimate,
-                errors: Some(h.error),
-            }
+            with_shrinking_steps(x, |o| finite_diff::hessian(|v: &[f64]| f.first(v), x, o))?.into()
         }
     })
 }
@@ -249,10 +240,7 @@ pub fn jacobian(
     let x = fs.point();
     let n = x.len();
     Ok(match method {
-        Method::Symbolic => Estimate {
-            values: rows(symbolic.all(x), n),
-            errors: None,
-        },
+        Method::Symbolic => Estimate::exact(rows(symbolic.all(x), n)),
         Method::Forward => {
             // One Jacobian-vector product per column.
             let m = fs.program.num_outputs();
@@ -266,22 +254,11 @@ pub fn jacobian(
                     row[j] = c;
                 }
             }
-            Estimate {
-                values: rows,
-                errors: None,
-            }
+            Estimate::exact(rows)
         }
-        Method::Reverse => Estimate {
-            values: jacobian_reverse(|v| fs.all(v), x).1,
-            errors: None,
-        },
+        Method::Reverse => Estimate::exact(jacobian_reverse(|v| fs.all(v), x).1),
         Method::Numeric => {
-            let j =
-                with_shrinking_steps(x, |o| finite_diff::jacobian(|v: &[f64]| fs.all(v), x, o))?;
-            Estimate {
-                values: j.estimate,
-                errors: Some(j.error),
-            }
+            with_shrinking_steps(x, |o| finite_diff::jacobian(|v: &[f64]| fs.all(v), x, o))?.into()
         }
     })
 }

@@ -116,26 +116,37 @@ fn parse_arg(arg: &OsString) -> Result<Parsed, Failure> {
 /// The point of `--at` and the results' values there.
 type Evaluated = (Vec<(Symbol, f64)>, Vec<f64>);
 
+/// Applies the substitutions `x=EXPR` to every result.
+fn substitute_all(store: &mut Store, results: &mut [Id], given: &[String]) -> Result<(), Failure> {
+    let subs = input::substitutions(store, given)?;
+    if !subs.is_empty() {
+        for r in results.iter_mut() {
+            *r = substitute(store, *r, &subs);
+        }
+    }
+    Ok(())
+}
+
+/// The point `x=1,y=2` and the results' values there.
+fn evaluate_at(store: &mut Store, results: &[Id], given: &[String]) -> Result<Evaluated, Failure> {
+    let point = input::point(store, given)?;
+    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
+    let values = evaluate_many(store, results, &bindings)
+        .map_err(|e| Failure::failed(format!("error: {e}")))?;
+    Ok((point, values))
+}
+
 /// Applies `--subs`, then evaluates at `--at` if given.
 fn finish(
     store: &mut Store,
     results: &mut [Id],
     common: &Common,
 ) -> Result<Option<Evaluated>, Failure> {
-    let subs = input::substitutions(store, &common.subs)?;
-    if !subs.is_empty() {
-        for r in results.iter_mut() {
-            *r = substitute(store, *r, &subs);
-        }
-    }
+    substitute_all(store, results, &common.subs)?;
     if common.at.is_empty() {
         return Ok(None);
     }
-    let point = input::point(store, &common.at)?;
-    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
-    let values = evaluate_many(store, results, &bindings)
-        .map_err(|e| Failure::failed(format!("error: {e}")))?;
-    Ok(Some((point, values)))
+    evaluate_at(store, results, &common.at).map(Some)
 }
 
 pub fn diff(args: DiffArgs) -> Result<(), Failure> {
@@ -251,7 +262,12 @@ struct MatrixJob<'a> {
     rows: Vec<Vec<Id>>,
     key: &'a str,
     method: Method,
+    /// [`numeric::hessian`] or [`numeric::jacobian`].
+    estimate: MatrixEstimate,
 }
+
+type MatrixEstimate =
+    fn(&Problem, &Problem, Method) -> Result<numeric::Estimate<Vec<Vec<f64>>>, Failure>;
 
 fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(), Failure> {
     let MatrixJob {
@@ -261,16 +277,13 @@ fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(
         mut rows,
         key,
         method,
+        estimate,
     } = job;
     let names = output::names(&store, &vars);
     if let Some(point) = numeric_point(&mut store, common, method)? {
         let f = Problem::new(&store, &fs, &vars, &point)?;
         let symbolic = Problem::new(&store, &rows.concat(), &vars, &point)?;
-        let est = if key == "hessian" {
-            numeric::hessian(&f, &symbolic, method)?
-        } else {
-            numeric::jacobian(&f, &symbolic, method)?
-        };
+        let est = estimate(&f, &symbolic, method)?;
         if common.format == Format::Json {
             let mut v = json!({"method": method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names});
             v[key] = matrix_json(&est.values);
@@ -323,6 +336,7 @@ pub fn hessian(args: GradArgs) -> Result<(), Failure> {
         rows,
         key: "hessian",
         method: args.method,
+        estimate: numeric::hessian,
     };
     matrix_command(store, job, &args.common)
 }
@@ -345,6 +359,7 @@ pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
         rows,
         key: "jacobian",
         method: args.method,
+        estimate: numeric::jacobian,
     };
     matrix_command(store, job, &args.common)
 }
@@ -355,16 +370,10 @@ pub fn eval(args: EvalArgs) -> Result<(), Failure> {
         text,
         root,
     } = parse_arg(&args.expr)?;
-    let subs = input::substitutions(&mut store, &args.subs)?;
-    let root = if subs.is_empty() {
-        root
-    } else {
-        substitute(&mut store, root, &subs)
-    };
-    let point = input::point(&mut store, &args.bindings)?;
-    let bindings: FxHashMap<Symbol, f64> = point.iter().copied().collect();
-    let value = evaluate_many(&store, &[root], &bindings)
-        .map_err(|e| Failure::failed(format!("error: {e}")))?[0];
+    let mut result = [root];
+    substitute_all(&mut store, &mut result, &args.subs)?;
+    let (point, values) = evaluate_at(&mut store, &result, &args.bindings)?;
+    let value = values[0];
     match args.format {
         Format::Json => output::print_json(
             &json!({"input": text, "at": output::point_json(&store, &point), "value": output::json_number(value)}),
@@ -409,18 +418,12 @@ pub fn partials(args: GradArgs) -> Result<(), Failure> {
     let mut labels = Vec::new();
     let mut results = Vec::new();
     for (i, &v) in vars.iter().enumerate() {
-        labels.push(format!("∂f/∂{}", names[i]));
+        labels.push(output::first_partial(&names, i));
         results.push(store.diff(root, v));
     }
     for (i, &v) in vars.iter().enumerate() {
         for (j, &w) in vars.iter().enumerate() {
-            // diff(f, x, y) differentiates by x first; the usual notation writes that ∂²f/∂y∂x.
-            let label = if i == j {
-                format!("∂²f/∂{}²", names[i])
-            } else {
-                format!("∂²f/∂{}∂{}", names[j], names[i])
-            };
-            labels.push(label);
+            labels.push(output::second_partial(&names, i, j));
             results.push(store.diff_many(root, &[v, w]));
         }
     }
