@@ -210,3 +210,23 @@ fn batch_answers_each_line_before_the_next_arrives() {
     drop(input);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn jacobian_takes_options_after_its_expressions() {
+    // As in README and --help: the list of expressions ends where the options begin.
+    assert_eq!(
+        stdout_of(&["jacobian", "x*y", "x + y^2", "--vars", "x,y"]),
+        "[[y, x], [1, 2*y]]\n"
+    );
+    assert_eq!(
+        stdout_of(&[
+            "jacobian", "x*y", "x+y", "--at", "x=1,y=2", "--method", "forward"
+        ]),
+        "[[2.0, 1.0], [1.0, 1.0]]\n"
+    );
+    // An expression starting with `-` goes after `--`.
+    assert_eq!(
+        stdout_of(&["jacobian", "--vars", "x", "--", "-x", "x^2"]),
+        "[[-1], [2*x]]\n"
+    );
+}

@@ -62,8 +62,9 @@ pub struct GradArgs {
 /// The Jacobian of several expressions.
 #[derive(Args)]
 pub struct JacobianArgs {
-    /// The expressions, one per row.
-    #[arg(required = true, allow_hyphen_values = true)]
+    /// The expressions, one per row (after `--` when one starts with `-`). Options may follow
+    /// them: hyphenated values are not taken here, or the list would swallow `--vars` and `--at`.
+    #[arg(required = true)]
     pub exprs: Vec<OsString>,
     /// Variables (default: the free symbols of all expressions sorted by name).
     #[arg(long, value_name = "x,y")]
