@@ -6,8 +6,8 @@
 //! every instruction loops over the block, so the interpreter's cost per instruction is shared by
 //! the block, and the loops over lanes vectorise. Gradients come from the template's own gradient,
 //! scattered back to the inputs each term reads. Over `f64`, large batches whose slots read
-//! consecutive inputs run as machine-code loops instead (see `native`), split between two threads
-//! when they are very large.
+//! consecutive inputs run as machine-code loops instead (see `avx` and `native`), split between
+//! two threads when they are very large.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -15,6 +15,8 @@ use std::sync::Arc;
 use nabla_autodiff::Real;
 use rustc_hash::FxHashMap;
 
+#[cfg(target_arch = "x86_64")]
+use super::avx::AvxBatch;
 use super::native::NativeBatch;
 use super::{Op, Program};
 use crate::store::{Id, Node, Store, Symbol};
@@ -45,7 +47,52 @@ pub(super) struct Batch {
     /// term k then adds to gradient entries `lowest + k ..= highest + k`.
     span: Option<(usize, usize)>,
     /// The loop in machine code, for `f64`, when every slot reads consecutive inputs.
-    native: Option<Arc<NativeBatch>>,
+    native: Option<Arc<MachineLoop>>,
+}
+
+/// A batch's loop in machine code: four terms per instruction with AVX where the template
+/// allows, else two (Cranelift).
+#[derive(Debug)]
+enum MachineLoop {
+    #[cfg(target_arch = "x86_64")]
+    Avx(AvxBatch),
+    Cranelift(Box<NativeBatch>),
+}
+
+impl MachineLoop {
+    fn compile(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx) = AvxBatch::compile(template, firsts, gradient) {
+            return Some(MachineLoop::Avx(avx));
+        }
+        NativeBatch::compile(template, firsts, gradient)
+            .map(|c| MachineLoop::Cranelift(Box::new(c)))
+    }
+
+    /// Terms per iteration: `run` takes a multiple of it.
+    fn lanes(&self) -> usize {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            MachineLoop::Avx(_) => super::avx::LANES,
+            MachineLoop::Cranelift(_) => 2,
+        }
+    }
+
+    /// Runs terms `start..end` (a multiple of [`MachineLoop::lanes`]) and returns the sum of
+    /// their values.
+    ///
+    /// # Safety
+    /// As [`NativeBatch::run`].
+    unsafe fn run(&self, x: *const f64, gradient: *mut f64, start: usize, end: usize) -> f64 {
+        // SAFETY: passed on from the caller.
+        unsafe {
+            match self {
+                #[cfg(target_arch = "x86_64")]
+                MachineLoop::Avx(avx) => avx.run(x, gradient, start, end),
+                MachineLoop::Cranelift(cranelift) => cranelift.run(x, gradient, start, end),
+            }
+        }
+    }
 }
 
 /// Where a slot's value comes from, term by term.
@@ -88,7 +135,7 @@ impl Group {
         let native = match firsts {
             Some(firsts) if self.terms >= NATIVE_TERMS => {
                 let gradient = template.outputs.len() > 1;
-                NativeBatch::compile(&template, &firsts, gradient).map(Arc::new)
+                MachineLoop::compile(&template, &firsts, gradient).map(Arc::new)
             }
             _ => None,
         };
@@ -364,7 +411,8 @@ impl Batch {
         self.run_f64(x, scratch, middle..middle + span, value, gradient);
     }
 
-    /// Runs `terms` in machine code, as far as it goes two at a time, and the rest interpreted.
+    /// Runs `terms` in machine code, as far as whole iterations of its loop go, and the rest
+    /// interpreted.
     fn run_f64(
         &self,
         x: &[f64],
@@ -374,7 +422,7 @@ impl Batch {
         mut gradient: Option<(&mut [f64], usize)>,
     ) {
         if let Some(native) = &self.native {
-            let even = terms.start + terms.len() / 2 * 2;
+            let even = terms.start + terms.len() / native.lanes() * native.lanes();
             let (lowest, highest) = self.span.expect("native batches read consecutive inputs");
             // The kernel reads `x[first + k]` and adds to `gradient[first + k]` for k in
             // `terms.start..even`: every such index lies inside both slices.
@@ -547,6 +595,55 @@ mod tests {
         (s.add(sum), inputs)
     }
 
+    /// `Σ_{k<terms} template(x → a_k, y → a_{k+dy}, z → a_{k+dz})` over `a_0…`: every slot reads
+    /// consecutive inputs.
+    fn shifted_sum(
+        s: &mut Store,
+        template: &str,
+        terms: usize,
+        dy: usize,
+        dz: usize,
+    ) -> (Id, Vec<Symbol>) {
+        let t = parse(s, template).unwrap();
+        let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
+        let inputs = (0..terms + dy.max(dz))
+            .map(|k| s.symbol_id(&format!("a{k}")))
+            .collect();
+        let mut sum = Vec::new();
+        for k in 0..terms {
+            let rename = [(x, k), (y, k + dy), (z, k + dz)]
+                .into_iter()
+                .map(|(from, to)| (from, s.symbol(&format!("a{to}"))))
+                .collect();
+            sum.push(substitute(s, t, &rename));
+        }
+        (s.add(sum), inputs)
+    }
+
+    /// Expressions of the operations AVX loops have (`expression()` adds functions and powers).
+    #[cfg(target_arch = "x86_64")]
+    fn arithmetic() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("x".to_string()),
+            Just("y".to_string()),
+            Just("z".to_string()),
+            (1i64..6).prop_map(|n| n.to_string()),
+            (1i64..5, 2i64..5).prop_map(|(p, q)| format!("({p}/{q})")),
+            Just("2.5".to_string()),
+        ];
+        leaf.prop_recursive(4, 24, 3, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} * {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} / ({b}^2 + 1))")),
+                inner.clone().prop_map(|a| format!("(-{a})^2")),
+                inner.clone().prop_map(|a| format!("abs({a})")),
+                inner.prop_map(|a| format!("sqrt({a}^2 + 2)")),
+            ]
+        })
+    }
+
     fn close(a: &[f64], b: &[f64], scale: f64) -> bool {
         a.iter()
             .zip(b)
@@ -587,6 +684,14 @@ mod tests {
         let (mut s, f, vars) = rosenbrock_sum(n);
         let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
         assert!(program.batches.iter().all(|b| b.terms >= PARALLEL_TERMS));
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx") {
+            let avx = |b: &Batch| matches!(b.native.as_deref(), Some(MachineLoop::Avx(_)));
+            assert!(
+                program.batches.iter().all(avx),
+                "Rosenbrock runs four terms at a time"
+            );
+        }
         let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
         let (mut value, mut gradient) = (0.0, vec![0.0; n]);
         for i in 0..n - 1 {
@@ -634,18 +739,7 @@ mod tests {
             let terms = NATIVE_TERMS + extra_terms;
             let mut s = Store::new();
             // Two shapes side by side over the same terms, merged into one batch.
-            let t = parse(&mut s, &format!("{template} + {second}")).unwrap();
-            let (x, y, z) = (s.symbol_id("x"), s.symbol_id("y"), s.symbol_id("z"));
-            let inputs: Vec<Symbol> = (0..terms + 6).map(|k| s.symbol_id(&format!("a{k}"))).collect();
-            let mut sum = Vec::new();
-            for k in 0..terms {
-                let rename = [(x, k), (y, k + dy), (z, k + dz)]
-                    .into_iter()
-                    .map(|(from, to)| (from, s.symbol(&format!("a{to}"))))
-                    .collect();
-                sum.push(substitute(&mut s, t, &rename));
-            }
-            let f = s.add(sum);
+            let (f, inputs) = shifted_sum(&mut s, &format!("{template} + {second}"), terms, dy, dz);
             let mut rng = fastrand::Rng::with_seed(seed);
             let point: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
             let batched = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
@@ -657,6 +751,59 @@ mod tests {
             let value = Program::compile(&s, &[f], &inputs).unwrap();
             let value_flat = Program::flat(&s, &[f], &inputs).unwrap();
             prop_assert!(close(&value.eval_all(&point), &value_flat.eval_all(&point), terms as f64));
+        }
+
+        /// The AVX loop (four terms per iteration) adds to every gradient entry what the
+        /// Cranelift loop (two) adds, to the bit, over any range of terms, and touches no entry
+        /// outside the range's; its value sum differs only by the order of the additions.
+        #[test]
+        #[cfg(target_arch = "x86_64")]
+        fn avx_loops_equal_cranelift_loops(
+            a in arithmetic(),
+            b in arithmetic(),
+            dy in 0usize..10,
+            dz in 0usize..10,
+            quads in 0usize..40,
+            skip in 0usize..9,
+            seed in 0u64..1000,
+        ) {
+            prop_assume!(std::arch::is_x86_feature_detected!("avx"));
+            let terms = 4 * quads + MIN_TERMS;
+            let mut s = Store::new();
+            // Products keep the terms apart and every slot in them.
+            let template = format!("x*y*z*({a}) + ({b})*(y - z)^2");
+            let (f, inputs) = shifted_sum(&mut s, &template, terms, dy, dz);
+            let program = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let x: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+            let mut compared = 0;
+            for batch in &program.batches {
+                // Terms that merge (`Σ a_k`) leave no batch of consecutive slots.
+                let Some(firsts) = firsts(&batch.slots) else { continue };
+                // Rosenbrock-sized templates always fit; the largest random ones may not.
+                let Some(avx) = AvxBatch::compile(&batch.template, &firsts, true) else { continue };
+                let cranelift = NativeBatch::compile(&batch.template, &firsts, true).unwrap();
+                let start = 4 * skip.min(batch.terms / 4);
+                let end = batch.terms / 4 * 4;
+                let mut by_avx: Vec<f64> = x.iter().map(|v| v.sin()).collect();
+                let mut by_cranelift = by_avx.clone();
+                // SAFETY: slot s reads and adds to entries `firsts[s] + k`, k < end ≤ terms.
+                let (a, c) = unsafe {
+                    (
+                        avx.run(x.as_ptr(), by_avx.as_mut_ptr(), start, end),
+                        cranelift.run(x.as_ptr(), by_cranelift.as_mut_ptr(), start, end),
+                    )
+                };
+                if !(c.is_finite() && c.abs() < 1e8) {
+                    continue;
+                }
+                prop_assert!(close(&[a], &[c], terms as f64), "{a} vs {c}");
+                for (i, (p, q)) in by_avx.iter().zip(&by_cranelift).enumerate() {
+                    prop_assert!(p.to_bits() == q.to_bits(), "{template}: entry {i}: {p} vs {q}");
+                }
+                compared += 1;
+            }
+            prop_assume!(compared > 0);
         }
 
         /// Batched programs (values, gradients, and forward mode through them) equal flat ones.

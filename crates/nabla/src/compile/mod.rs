@@ -9,9 +9,12 @@
 //!
 //! A large sum whose terms repeat one shape (`Σᵢ g(xᵢ, xᵢ₊₁)`) compiles that shape once and runs
 //! it over blocks of terms (module `batch`). Over `f64`, large batches run as SIMD loops in machine
-//! code, and an evaluator that has run a program often enough compiles its instructions to
-//! machine code too (module `native`, with Cranelift).
+//! code (module `avx` for four lanes on x86-64, module `native` with Cranelift elsewhere and for
+//! the other templates), and an evaluator that has run a program often enough compiles its
+//! instructions to machine code too (module `native`).
 
+#[cfg(target_arch = "x86_64")]
+mod avx;
 mod batch;
 mod native;
 
