@@ -1,19 +1,22 @@
-//! Batch loops in x86-64 machine code with 256-bit AVX vectors (assembled with iced-x86).
+//! Batch loops in x86-64 machine code with AVX vectors (assembled with iced-x86).
 //!
 //! Cranelift's x86-64 back end has only 128-bit vectors, so its batch loops (module `native`)
-//! run two terms per instruction. The loop written here runs four: the same design (every
-//! intermediate in a register, inputs read as whole vectors, the partials of neighbouring inputs
-//! combined across iterations so that no store overlaps the next load), for templates made of the
-//! operations AVX has: `+ − · /`, square, negation, square root, reciprocal and `|·|`. Each lane
-//! performs the interpreter's IEEE operations in the interpreter's order, so values and partials
-//! of single terms are the interpreter's to the bit. Templates with other operations, or with
-//! more live values than the sixteen vector registers hold, stay with Cranelift.
+//! run two terms per instruction. The loops written here run four (AVX2, 256-bit `ymm`
+//! registers) or eight (AVX-512, 512-bit `zmm`): the same design (every intermediate in a
+//! register, inputs read as whole vectors, the partials of neighbouring inputs combined across
+//! iterations so that no store overlaps the next load), for templates made of the operations
+//! both have: `+ − · /`, square, negation, square root, reciprocal and `|·|`. Each lane performs
+//! the interpreter's IEEE operations in the interpreter's order, so values and partials of single
+//! terms are the interpreter's to the bit. Templates with other operations, or with more live
+//! values than the vector registers hold, stay with Cranelift.
 
 use iced_x86::IcedError;
 use iced_x86::code_asm::{
-    AsmMemoryOperand, AsmRegisterYmm, CodeAssembler, r8, r9, rcx, rdi, rdx, rsi, ymm0, ymm1, ymm2,
-    ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12, ymm13, ymm14, ymm15,
-    ymmword_ptr,
+    AsmMemoryOperand, AsmRegister64, AsmRegisterYmm, AsmRegisterZmm, CodeAssembler, r8, r9, rcx,
+    rdi, rdx, rsi, ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12,
+    ymm13, ymm14, ymm15, ymmword_ptr, zmm0, zmm1, zmm2, zmm3, zmm4, zmm5, zmm6, zmm7, zmm8, zmm9,
+    zmm10, zmm11, zmm12, zmm13, zmm14, zmm15, zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22,
+    zmm23, zmm24, zmm25, zmm26, zmm27, zmm28, zmm29, zmm30, zmm31, zmmword_ptr,
 };
 use memmap2::{Mmap, MmapMut};
 use rustc_hash::FxHashMap;
@@ -21,33 +24,24 @@ use rustc_hash::FxHashMap;
 use super::{Op, Program};
 use crate::store::Func;
 
-/// Terms per vector instruction.
-pub(super) const LANES: usize = 4;
+/// Most lanes of any vector width here.
+const MAX_LANES: usize = 8;
+/// Most vectors a kernel leaves in `carry`: the value sums and one slot history per register.
+const MAX_CARRY: usize = 32;
 
-const REGISTERS: [AsmRegisterYmm; 16] = [
-    ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12, ymm13, ymm14,
-    ymm15,
-];
-
-/// `fn(x, gradient, start, end, constants, carry)`: runs terms `start..end` (a multiple of
-/// [`LANES`]), adds their partials to `gradient` except the last few of slots read ahead of the
+/// `fn(x, gradient, start, end, constants, carry)`: runs terms `start..end` (a multiple of the
+/// lanes), adds their partials to `gradient` except the last few of slots read ahead of the
 /// lowest one, and leaves in `carry` the vector of value sums followed by those slots' last
 /// partial vectors.
-type Kernel = unsafe extern "sysv64" fn(
-    *const f64,
-    *mut f64,
-    i64,
-    i64,
-    *const [f64; LANES],
-    *mut [f64; LANES],
-);
+type Kernel = unsafe extern "sysv64" fn(*const f64, *mut f64, i64, i64, *const f64, *mut f64);
 
 /// A batch's loop in AVX machine code.
 pub(super) struct AvxBatch {
     _code: Mmap,
     kernel: Kernel,
+    lanes: usize,
     /// Each constant of the template, once per lane.
-    constants: Vec<[f64; LANES]>,
+    constants: Vec<f64>,
     /// Per slot, how far ahead of the lowest slot it reads, when the template has partials.
     delays: Option<Vec<usize>>,
     lowest: usize,
@@ -55,23 +49,42 @@ pub(super) struct AvxBatch {
 
 impl std::fmt::Debug for AvxBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AvxBatch")
+        write!(f, "AvxBatch({} lanes)", self.lanes)
     }
 }
 
-/// Vectors the kernel leaves in `carry`: the value sums and at most all other registers.
-const CARRY: usize = REGISTERS.len();
-
 impl AvxBatch {
-    /// Compiles `template` like `NativeBatch::compile`; `None` when the CPU lacks AVX or the
-    /// template has an operation AVX lacks or too many live values.
+    /// Compiles `template` like `NativeBatch::compile`, with the widest vectors this CPU has;
+    /// `None` when it has no AVX, or the template an operation AVX lacks or too many live
+    /// values.
     pub(super) fn compile(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
-        if !std::arch::is_x86_feature_detected!("avx") {
-            return None;
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            Self::compile_for::<Zmm>(template, firsts, gradient)
+        } else if std::arch::is_x86_feature_detected!("avx") {
+            Self::compile_for::<Ymm>(template, firsts, gradient)
+        } else {
+            None
         }
+    }
+
+    /// The loops of every width this CPU has, for tests to hold against each other.
+    #[cfg(test)]
+    pub(super) fn each_width(template: &Program, firsts: &[usize], gradient: bool) -> Vec<Self> {
+        let mut loops = Vec::new();
+        if std::arch::is_x86_feature_detected!("avx") {
+            loops.extend(Self::compile_for::<Ymm>(template, firsts, gradient));
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            loops.extend(Self::compile_for::<Zmm>(template, firsts, gradient));
+        }
+        loops
+    }
+
+    /// Compiles `template` with vectors `W`: the caller checked that the CPU has them.
+    fn compile_for<W: Width>(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
         let lowest = firsts.iter().copied().min().unwrap_or(0);
         let delays: Vec<usize> = firsts.iter().map(|f| f - lowest).collect();
-        let mut assembler = Assembler::new(firsts, lowest).ok()?;
+        let mut assembler = Assembler::<W>::new(firsts, lowest).ok()?;
         let bytes = assembler
             .kernel(template, gradient.then_some(&delays))
             .ok()?;
@@ -84,13 +97,20 @@ impl AvxBatch {
         Some(AvxBatch {
             _code: code,
             kernel,
+            lanes: W::LANES,
             constants: assembler.constants,
             delays: gradient.then_some(delays),
             lowest,
         })
     }
 
-    /// Runs the terms `start..end` (a multiple of [`LANES`]) and returns the sum of their values.
+    /// Terms per iteration: `run` takes a multiple of it.
+    pub(super) fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// Runs the terms `start..end` (a multiple of [`AvxBatch::lanes`]) and returns the sum of
+    /// their values.
     ///
     /// # Safety
     /// As `NativeBatch::run`: for every slot's first input `f`, `x` must be valid for reads of
@@ -103,11 +123,12 @@ impl AvxBatch {
         start: usize,
         end: usize,
     ) -> f64 {
-        debug_assert!((end - start).is_multiple_of(LANES));
+        let lanes = self.lanes;
+        debug_assert!((end - start).is_multiple_of(lanes));
         if start == end {
             return 0.0;
         }
-        let mut carry = [[0.0; LANES]; CARRY];
+        let mut carry = [0.0; MAX_CARRY * MAX_LANES];
         // SAFETY: the caller guarantees the memory of `x` and `gradient`; `constants` holds
         // every constant the kernel reads and `carry` room for every vector it leaves.
         unsafe {
@@ -120,23 +141,208 @@ impl AvxBatch {
                 carry.as_mut_ptr(),
             )
         };
+        let (sums, mut past) = carry.split_at(lanes);
         if let Some(delays) = &self.delays {
             // Slot s's partials of terms `end − 1 − t`, t < d_s, are due at entries past the
-            // ones the loop stored: lane `LANES − 1 − t mod LANES` of the vector `t / LANES`
+            // ones the loop stored: lane `lanes − 1 − t mod lanes` of the vector `t / lanes`
             // iterations back.
-            let mut past = &carry[1..];
             for &d in delays {
-                let (mine, rest) = past.split_at(d.div_ceil(LANES));
+                let (mine, rest) = past.split_at(d.div_ceil(lanes) * lanes);
                 for t in 0..d.min(end - start) {
                     let entry = self.lowest + d + end - 1 - t;
+                    let lane = mine[t / lanes * lanes + lanes - 1 - t % lanes];
                     // SAFETY: term `end − 1 − t` is in range and reads input `entry`.
-                    unsafe { *gradient.add(entry) += mine[t / LANES][LANES - 1 - t % LANES] };
+                    unsafe { *gradient.add(entry) += lane };
                 }
                 past = rest;
             }
         }
-        let sums = carry[0];
-        (sums[0] + sums[1]) + (sums[2] + sums[3])
+        sums.iter().sum()
+    }
+}
+
+/// A vector width: its registers and the instructions that differ between widths.
+trait Width {
+    type Register: Copy + 'static;
+    const LANES: usize;
+    const REGISTERS: &[Self::Register];
+    /// `memory` as an operand of this width.
+    fn operand(memory: AsmMemoryOperand) -> AsmMemoryOperand;
+    fn binary(
+        code: &mut CodeAssembler,
+        operation: Binary,
+        into: Self::Register,
+        first: Self::Register,
+        second: Operand<Self::Register>,
+    ) -> Result<(), IcedError>;
+    fn sqrt(
+        code: &mut CodeAssembler,
+        into: Self::Register,
+        of: Operand<Self::Register>,
+    ) -> Result<(), IcedError>;
+    fn load(
+        code: &mut CodeAssembler,
+        into: Self::Register,
+        from: Operand<Self::Register>,
+    ) -> Result<(), IcedError>;
+    fn store(
+        code: &mut CodeAssembler,
+        into: AsmMemoryOperand,
+        from: Self::Register,
+    ) -> Result<(), IcedError>;
+    /// `into = [older[L − r..L], newer[0..L − r]]`, 0 < r < L lanes: the window of `L` lanes
+    /// ending `r` lanes into `newer`, with `older` and `newer` side by side.
+    fn window(
+        code: &mut CodeAssembler,
+        into: Self::Register,
+        older: Self::Register,
+        newer: Self::Register,
+        r: usize,
+    ) -> Result<(), IcedError>;
+}
+
+/// A register or a memory operand.
+#[derive(Clone, Copy)]
+enum Operand<R> {
+    Register(R),
+    Memory(AsmMemoryOperand),
+}
+
+#[derive(Clone, Copy)]
+enum Binary {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    And,
+    Xor,
+}
+
+/// Implements the width-generic instructions for a register type whose instructions have the
+/// same names: both operand kinds of each binary instruction, loads and stores.
+macro_rules! same_named_instructions {
+    ($and:ident, $xor:ident) => {
+        fn binary(
+            code: &mut CodeAssembler,
+            operation: Binary,
+            into: Self::Register,
+            first: Self::Register,
+            second: Operand<Self::Register>,
+        ) -> Result<(), IcedError> {
+            match second {
+                Operand::Register(second) => match operation {
+                    Binary::Add => code.vaddpd(into, first, second),
+                    Binary::Sub => code.vsubpd(into, first, second),
+                    Binary::Mul => code.vmulpd(into, first, second),
+                    Binary::Div => code.vdivpd(into, first, second),
+                    Binary::And => code.$and(into, first, second),
+                    Binary::Xor => code.$xor(into, first, second),
+                },
+                Operand::Memory(second) => match operation {
+                    Binary::Add => code.vaddpd(into, first, second),
+                    Binary::Sub => code.vsubpd(into, first, second),
+                    Binary::Mul => code.vmulpd(into, first, second),
+                    Binary::Div => code.vdivpd(into, first, second),
+                    Binary::And => code.$and(into, first, second),
+                    Binary::Xor => code.$xor(into, first, second),
+                },
+            }
+        }
+
+        fn sqrt(
+            code: &mut CodeAssembler,
+            into: Self::Register,
+            of: Operand<Self::Register>,
+        ) -> Result<(), IcedError> {
+            match of {
+                Operand::Register(of) => code.vsqrtpd(into, of),
+                Operand::Memory(of) => code.vsqrtpd(into, of),
+            }
+        }
+
+        fn load(
+            code: &mut CodeAssembler,
+            into: Self::Register,
+            from: Operand<Self::Register>,
+        ) -> Result<(), IcedError> {
+            match from {
+                Operand::Register(from) => code.vmovapd(into, from),
+                Operand::Memory(from) => code.vmovupd(into, from),
+            }
+        }
+
+        fn store(
+            code: &mut CodeAssembler,
+            into: AsmMemoryOperand,
+            from: Self::Register,
+        ) -> Result<(), IcedError> {
+            code.vmovupd(into, from)
+        }
+    };
+}
+
+/// AVX2: four lanes, sixteen registers.
+struct Ymm;
+
+impl Width for Ymm {
+    type Register = AsmRegisterYmm;
+    const LANES: usize = 4;
+    const REGISTERS: &[AsmRegisterYmm] = &[
+        ymm0, ymm1, ymm2, ymm3, ymm4, ymm5, ymm6, ymm7, ymm8, ymm9, ymm10, ymm11, ymm12, ymm13,
+        ymm14, ymm15,
+    ];
+
+    fn operand(memory: AsmMemoryOperand) -> AsmMemoryOperand {
+        ymmword_ptr(memory)
+    }
+
+    same_named_instructions!(vandpd, vxorpd);
+
+    fn window(
+        code: &mut CodeAssembler,
+        into: AsmRegisterYmm,
+        older: AsmRegisterYmm,
+        newer: AsmRegisterYmm,
+        r: usize,
+    ) -> Result<(), IcedError> {
+        // [older₂, older₃, newer₀, newer₁], then one lane either way within each half.
+        code.vperm2f128(into, older, newer, 0x21)?;
+        match r {
+            1 => code.vshufpd(into, into, newer, 0b0101),
+            3 => code.vshufpd(into, older, into, 0b0101),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// AVX-512: eight lanes, thirty-two registers. `vpandq`/`vpxorq` (AVX-512F) stand for
+/// `vandpd`/`vxorpd` (AVX-512DQ): the same bits.
+struct Zmm;
+
+impl Width for Zmm {
+    type Register = AsmRegisterZmm;
+    const LANES: usize = 8;
+    const REGISTERS: &[AsmRegisterZmm] = &[
+        zmm0, zmm1, zmm2, zmm3, zmm4, zmm5, zmm6, zmm7, zmm8, zmm9, zmm10, zmm11, zmm12, zmm13,
+        zmm14, zmm15, zmm16, zmm17, zmm18, zmm19, zmm20, zmm21, zmm22, zmm23, zmm24, zmm25, zmm26,
+        zmm27, zmm28, zmm29, zmm30, zmm31,
+    ];
+
+    fn operand(memory: AsmMemoryOperand) -> AsmMemoryOperand {
+        zmmword_ptr(memory)
+    }
+
+    same_named_instructions!(vpandq, vpxorq);
+
+    fn window(
+        code: &mut CodeAssembler,
+        into: AsmRegisterZmm,
+        older: AsmRegisterZmm,
+        newer: AsmRegisterZmm,
+        r: usize,
+    ) -> Result<(), IcedError> {
+        // Lanes `8 − r..16 − r` of `newer:older` (newer in the high half).
+        code.valignq(into, newer, older, (8 - r) as i32)
     }
 }
 
@@ -160,26 +366,27 @@ enum Place {
     Input(usize),
 }
 
-/// Builds one kernel: the constant table, the free registers, the code.
-struct Assembler<'a> {
+// Registers of the kernel's arguments (System V): x, gradient, k (from `start`), end,
+// constants, carry.
+const X: AsmRegister64 = rdi;
+const GRADIENT: AsmRegister64 = rsi;
+const K: AsmRegister64 = rdx;
+const END: AsmRegister64 = rcx;
+const CONSTANTS: AsmRegister64 = r8;
+const CARRY: AsmRegister64 = r9;
+
+/// Builds one kernel with vectors `W`: the constant table, the free registers, the code.
+struct Assembler<'a, W: Width> {
     code: CodeAssembler,
-    constants: Vec<[f64; LANES]>,
+    constants: Vec<f64>,
     constant_index: FxHashMap<u64, usize>,
     free: Vec<usize>,
     firsts: &'a [usize],
     lowest: usize,
+    width: std::marker::PhantomData<W>,
 }
 
-// Registers of the kernel's arguments (System V): x, gradient, k (from `start`), end,
-// constants, carry.
-const X: iced_x86::code_asm::AsmRegister64 = rdi;
-const GRADIENT: iced_x86::code_asm::AsmRegister64 = rsi;
-const K: iced_x86::code_asm::AsmRegister64 = rdx;
-const END: iced_x86::code_asm::AsmRegister64 = rcx;
-const CONSTANTS: iced_x86::code_asm::AsmRegister64 = r8;
-const CARRIED: iced_x86::code_asm::AsmRegister64 = r9;
-
-impl<'a> Assembler<'a> {
+impl<'a, W: Width> Assembler<'a, W> {
     fn new(firsts: &'a [usize], lowest: usize) -> Result<Self, Unsupported> {
         // Displacements are 32-bit: entry `first + k` sits `8·first` bytes past entry `k`.
         if firsts.iter().any(|&f| i32::try_from(8 * f).is_err()) {
@@ -189,9 +396,10 @@ impl<'a> Assembler<'a> {
             code: CodeAssembler::new(64)?,
             constants: Vec::new(),
             constant_index: FxHashMap::default(),
-            free: (0..REGISTERS.len()).rev().collect(),
+            free: (0..W::REGISTERS.len()).rev().collect(),
             firsts,
             lowest,
+            width: std::marker::PhantomData,
         })
     }
 
@@ -200,30 +408,30 @@ impl<'a> Assembler<'a> {
     }
 
     fn constant(&mut self, c: f64) -> Place {
-        let next = self.constants.len();
+        let next = self.constant_index.len();
         let index = *self.constant_index.entry(c.to_bits()).or_insert(next);
         if index == next {
-            self.constants.push([c; LANES]);
+            self.constants.extend(std::iter::repeat_n(c, W::LANES));
         }
         Place::Constant(index)
     }
 
-    fn memory(&self, place: Place) -> AsmMemoryOperand {
+    fn operand(&self, place: Place) -> Operand<W::Register> {
+        let bytes = 8 * W::LANES as i32;
         match place {
-            Place::Constant(c) => ymmword_ptr(CONSTANTS + 32 * c as i32),
-            Place::Input(first) => ymmword_ptr(X + K * 8 + 8 * first as i32),
-            Place::Register(_) => unreachable!("registers are not memory"),
+            Place::Register(r) => Operand::Register(W::REGISTERS[r]),
+            Place::Constant(c) => Operand::Memory(W::operand(CONSTANTS + bytes * c as i32)),
+            Place::Input(first) => Operand::Memory(W::operand(X + K * 8 + 8 * first as i32)),
         }
     }
 
     /// `place` in a register: its own, or `into` after loading it there.
-    fn in_register(&mut self, place: Place, into: usize) -> Result<AsmRegisterYmm, Unsupported> {
-        Ok(match place {
-            Place::Register(r) => REGISTERS[r],
-            _ => {
-                let memory = self.memory(place);
-                self.code.vmovupd(REGISTERS[into], memory)?;
-                REGISTERS[into]
+    fn in_register(&mut self, place: Place, into: usize) -> Result<W::Register, Unsupported> {
+        Ok(match self.operand(place) {
+            Operand::Register(r) => r,
+            memory => {
+                W::load(&mut self.code, W::REGISTERS[into], memory)?;
+                W::REGISTERS[into]
             }
         })
     }
@@ -237,33 +445,8 @@ impl<'a> Assembler<'a> {
         second: Place,
     ) -> Result<(), Unsupported> {
         let first = self.in_register(first, into)?;
-        let into = REGISTERS[into];
-        let c = &mut self.code;
-        match second {
-            Place::Register(r) => {
-                let second = REGISTERS[r];
-                match operation {
-                    Binary::Add => c.vaddpd(into, first, second),
-                    Binary::Sub => c.vsubpd(into, first, second),
-                    Binary::Mul => c.vmulpd(into, first, second),
-                    Binary::Div => c.vdivpd(into, first, second),
-                    Binary::And => c.vandpd(into, first, second),
-                    Binary::Xor => c.vxorpd(into, first, second),
-                }?
-            }
-            _ => {
-                let second = self.memory(second);
-                let c = &mut self.code;
-                match operation {
-                    Binary::Add => c.vaddpd(into, first, second),
-                    Binary::Sub => c.vsubpd(into, first, second),
-                    Binary::Mul => c.vmulpd(into, first, second),
-                    Binary::Div => c.vdivpd(into, first, second),
-                    Binary::And => c.vandpd(into, first, second),
-                    Binary::Xor => c.vxorpd(into, first, second),
-                }?
-            }
-        }
+        let second = self.operand(second);
+        W::binary(&mut self.code, operation, W::REGISTERS[into], first, second)?;
         Ok(())
     }
 
@@ -278,7 +461,7 @@ impl<'a> Assembler<'a> {
         let history: Vec<Vec<usize>> = match delays {
             Some(delays) => delays
                 .iter()
-                .map(|d| (0..d.div_ceil(LANES)).map(|_| self.take()).collect())
+                .map(|d| (0..d.div_ceil(W::LANES)).map(|_| self.take()).collect())
                 .collect::<Result<_, _>>()?,
             None => Vec::new(),
         };
@@ -286,8 +469,7 @@ impl<'a> Assembler<'a> {
             .chain(history.iter().flatten().copied())
             .collect();
         for &r in &carried {
-            let r = REGISTERS[r];
-            self.code.vxorpd(r, r, r)?;
+            self.binary(Binary::Xor, r, Place::Register(r), Place::Register(r))?;
         }
         let mut top = self.code.create_label();
         let mut done = self.code.create_label();
@@ -302,13 +484,14 @@ impl<'a> Assembler<'a> {
             self.gradient(delays, &history, |s| output(1 + s))?;
         }
 
-        self.code.add(K, LANES as i32)?;
+        self.code.add(K, W::LANES as i32)?;
         self.code.cmp(K, END)?;
         self.code.jl(top)?;
         self.code.set_label(&mut done)?;
+        let bytes = 8 * W::LANES as i32;
         for (i, &r) in carried.iter().enumerate() {
-            self.code
-                .vmovupd(ymmword_ptr(CARRIED + 32 * i as i32), REGISTERS[r])?;
+            let into = W::operand(CARRY + bytes * i as i32);
+            W::store(&mut self.code, into, W::REGISTERS[r])?;
         }
         self.code.vzeroupper()?;
         self.code.ret()?;
@@ -346,8 +529,8 @@ impl<'a> Assembler<'a> {
                             } else {
                                 Binary::Mul
                             };
-                            // Either operand may be read from memory; the other must be a
-                            // register, or be loaded into one.
+                            // The second operand may be memory; a first one in memory swaps
+                            // with a second one in a register rather than being loaded.
                             let (p, q) = match (at(p), at(q)) {
                                 (p, q @ Place::Register(_)) if !matches!(p, Place::Register(_)) => {
                                     (q, p)
@@ -357,10 +540,7 @@ impl<'a> Assembler<'a> {
                             self.binary(binary, into, p, q)?
                         }
                         Op::Sub(p, q) => self.binary(Binary::Sub, into, at(p), at(q))?,
-                        Op::Square(p) => {
-                            let p = self.in_register(at(p), into)?;
-                            self.code.vmulpd(REGISTERS[into], p, p)?
-                        }
+                        Op::Square(p) => self.binary(Binary::Mul, into, at(p), at(p))?,
                         Op::Neg(p) => {
                             let sign = self.constant(-0.0);
                             self.binary(Binary::Xor, into, at(p), sign)?
@@ -369,15 +549,10 @@ impl<'a> Assembler<'a> {
                             let magnitude = self.constant(f64::from_bits(!(1 << 63)));
                             self.binary(Binary::And, into, at(p), magnitude)?
                         }
-                        Op::Sqrt(p) => match at(p) {
-                            Place::Register(r) => {
-                                self.code.vsqrtpd(REGISTERS[into], REGISTERS[r])?
-                            }
-                            p => {
-                                let memory = self.memory(p);
-                                self.code.vsqrtpd(REGISTERS[into], memory)?
-                            }
-                        },
+                        Op::Sqrt(p) => {
+                            let of = self.operand(at(p));
+                            W::sqrt(&mut self.code, W::REGISTERS[into], of)?
+                        }
                         Op::Recip(p) => {
                             let one = self.constant(1.0);
                             self.binary(Binary::Div, into, one, at(p))?
@@ -406,7 +581,7 @@ impl<'a> Assembler<'a> {
         Ok(places)
     }
 
-    /// Adds this iteration's partials to the gradient: entries `lowest + k + j`, j < LANES,
+    /// Adds this iteration's partials to the gradient: entries `lowest + k + j`, j < lanes,
     /// receive slot s's partial of term `k + j − d_s`, from this iteration's vector or from
     /// the slot's vectors of earlier iterations; then shifts each slot's history.
     fn gradient(
@@ -420,10 +595,9 @@ impl<'a> Assembler<'a> {
         let mut scratch = Vec::new();
         for (s, &d) in delays.iter().enumerate() {
             let past = &history[s];
-            let current = partial(s);
-            let (m, r) = (d / LANES, d % LANES);
+            let (m, r) = (d / W::LANES, d % W::LANES);
             let newer = if m == 0 {
-                current
+                partial(s)
             } else {
                 Place::Register(past[m - 1])
             };
@@ -431,25 +605,17 @@ impl<'a> Assembler<'a> {
                 newer
             } else {
                 let newer = match newer {
-                    Place::Register(n) => REGISTERS[n],
+                    Place::Register(n) => W::REGISTERS[n],
                     _ => {
                         let n = self.take()?;
                         scratch.push(n);
                         self.in_register(newer, n)?
                     }
                 };
-                let older = REGISTERS[past[m]];
                 let t = self.take()?;
                 scratch.push(t);
-                let into = REGISTERS[t];
-                // [older₂, older₃, newer₀, newer₁], then the window of four starting at
-                // lane 4 − r of `older, newer` side by side.
-                self.code.vperm2f128(into, older, newer, 0x21)?;
-                match r {
-                    1 => self.code.vshufpd(into, into, newer, 0b0101)?,
-                    3 => self.code.vshufpd(into, older, into, 0b0101)?,
-                    _ => {}
-                }
+                let older = W::REGISTERS[past[m]];
+                W::window(&mut self.code, W::REGISTERS[t], older, newer, r)?;
                 Place::Register(t)
             };
             combined = Some(match combined {
@@ -472,41 +638,33 @@ impl<'a> Assembler<'a> {
             });
         }
         if let Some(combined) = combined {
-            let entries = ymmword_ptr(GRADIENT + K * 8 + 8 * self.lowest as i32);
+            let entries = W::operand(GRADIENT + K * 8 + 8 * self.lowest as i32);
             let t = self.take()?;
             scratch.push(t);
             let sum = self.in_register(combined, t)?;
-            self.code.vaddpd(REGISTERS[t], sum, entries)?;
-            self.code.vmovupd(entries, REGISTERS[t])?;
+            let into = W::REGISTERS[t];
+            W::binary(
+                &mut self.code,
+                Binary::Add,
+                into,
+                sum,
+                Operand::Memory(entries),
+            )?;
+            W::store(&mut self.code, entries, into)?;
         }
         for (s, past) in history.iter().enumerate() {
             for j in (1..past.len()).rev() {
-                self.code
-                    .vmovapd(REGISTERS[past[j]], REGISTERS[past[j - 1]])?;
+                let from = Operand::Register(W::REGISTERS[past[j - 1]]);
+                W::load(&mut self.code, W::REGISTERS[past[j]], from)?;
             }
             if let Some(&newest) = past.first() {
-                match partial(s) {
-                    Place::Register(r) => self.code.vmovapd(REGISTERS[newest], REGISTERS[r])?,
-                    place => {
-                        let memory = self.memory(place);
-                        self.code.vmovupd(REGISTERS[newest], memory)?
-                    }
-                }
+                let from = self.operand(partial(s));
+                W::load(&mut self.code, W::REGISTERS[newest], from)?;
             }
         }
         self.free.extend(scratch);
         Ok(())
     }
-}
-
-#[derive(Clone, Copy)]
-enum Binary {
-    Add,
-    Sub,
-    Mul,
-    Div,
-    And,
-    Xor,
 }
 
 /// The registers `op` reads.

@@ -73,7 +73,7 @@ impl MachineLoop {
     fn lanes(&self) -> usize {
         match self {
             #[cfg(target_arch = "x86_64")]
-            MachineLoop::Avx(_) => super::avx::LANES,
+            MachineLoop::Avx(avx) => avx.lanes(),
             MachineLoop::Cranelift(_) => 2,
         }
     }
@@ -499,9 +499,11 @@ impl Batch {
     ) {
         let ops = &self.template.ops;
         let regs = &mut regs[..ops.len() * LANES];
+        // A few terms left over by a machine-code loop use a few lanes: fill and sum only those.
+        let used = LANES.min(terms.len());
         for (i, op) in ops.iter().enumerate() {
             if let Op::Const(c) = op {
-                regs[i * LANES..][..LANES].fill(T::from_f64(*c));
+                regs[i * LANES..][..used].fill(T::from_f64(*c));
             }
         }
         // One partial sum per lane, so the reduction vectorises too.
@@ -544,7 +546,7 @@ impl Batch {
             }
             start += width;
         }
-        *value += partial.iter().fold(T::zero(), |sum, &p| sum + p);
+        *value += partial[..used].iter().fold(T::zero(), |sum, &p| sum + p);
     }
 }
 
@@ -753,22 +755,22 @@ mod tests {
             prop_assert!(close(&value.eval_all(&point), &value_flat.eval_all(&point), terms as f64));
         }
 
-        /// The AVX loop (four terms per iteration) adds to every gradient entry what the
-        /// Cranelift loop (two) adds, to the bit, over any range of terms, and touches no entry
-        /// outside the range's; its value sum differs only by the order of the additions.
+        /// The AVX loops (four or eight terms per iteration) add to every gradient entry what
+        /// the Cranelift loop (two) adds, to the bit, over any range of terms, and touch no
+        /// entry outside the range's; their value sums differ only by the order of additions.
         #[test]
         #[cfg(target_arch = "x86_64")]
         fn avx_loops_equal_cranelift_loops(
             a in arithmetic(),
             b in arithmetic(),
-            dy in 0usize..10,
-            dz in 0usize..10,
-            quads in 0usize..40,
+            dy in 0usize..18,
+            dz in 0usize..18,
+            octets in 0usize..20,
             skip in 0usize..9,
             seed in 0u64..1000,
         ) {
             prop_assume!(std::arch::is_x86_feature_detected!("avx"));
-            let terms = 4 * quads + MIN_TERMS;
+            let terms = 8 * octets + MIN_TERMS;
             let mut s = Store::new();
             // Products keep the terms apart and every slot in them.
             let template = format!("x*y*z*({a}) + ({b})*(y - z)^2");
@@ -780,28 +782,28 @@ mod tests {
             for batch in &program.batches {
                 // Terms that merge (`Σ a_k`) leave no batch of consecutive slots.
                 let Some(firsts) = firsts(&batch.slots) else { continue };
-                // Rosenbrock-sized templates always fit; the largest random ones may not.
-                let Some(avx) = AvxBatch::compile(&batch.template, &firsts, true) else { continue };
                 let cranelift = NativeBatch::compile(&batch.template, &firsts, true).unwrap();
-                let start = 4 * skip.min(batch.terms / 4);
-                let end = batch.terms / 4 * 4;
-                let mut by_avx: Vec<f64> = x.iter().map(|v| v.sin()).collect();
-                let mut by_cranelift = by_avx.clone();
+                let mut by_cranelift: Vec<f64> = x.iter().map(|v| v.sin()).collect();
+                let initial = by_cranelift.clone();
+                // Ranges of whole iterations for either width (eight lanes with AVX-512).
+                let start = 8 * skip.min(batch.terms / 8);
+                let end = batch.terms / 8 * 8;
                 // SAFETY: slot s reads and adds to entries `firsts[s] + k`, k < end ≤ terms.
-                let (a, c) = unsafe {
-                    (
-                        avx.run(x.as_ptr(), by_avx.as_mut_ptr(), start, end),
-                        cranelift.run(x.as_ptr(), by_cranelift.as_mut_ptr(), start, end),
-                    )
-                };
+                let c = unsafe { cranelift.run(x.as_ptr(), by_cranelift.as_mut_ptr(), start, end) };
                 if !(c.is_finite() && c.abs() < 1e8) {
                     continue;
                 }
-                prop_assert!(close(&[a], &[c], terms as f64), "{a} vs {c}");
-                for (i, (p, q)) in by_avx.iter().zip(&by_cranelift).enumerate() {
-                    prop_assert!(p.to_bits() == q.to_bits(), "{template}: entry {i}: {p} vs {q}");
+                // Rosenbrock-sized templates always fit; the largest random ones may not.
+                for avx in AvxBatch::each_width(&batch.template, &firsts, true) {
+                    let mut by_avx = initial.clone();
+                    // SAFETY: as above.
+                    let a = unsafe { avx.run(x.as_ptr(), by_avx.as_mut_ptr(), start, end) };
+                    prop_assert!(close(&[a], &[c], terms as f64), "{avx:?}: {a} vs {c}");
+                    for (i, (p, q)) in by_avx.iter().zip(&by_cranelift).enumerate() {
+                        prop_assert!(p.to_bits() == q.to_bits(), "{avx:?}: {template}: entry {i}: {p} vs {q}");
+                    }
+                    compared += 1;
                 }
-                compared += 1;
             }
             prop_assume!(compared > 0);
         }
