@@ -37,8 +37,9 @@ type Kernel = unsafe extern "sysv64" fn(*const f64, *mut f64, i64, i64, *const f
 
 /// A batch's loop in AVX machine code.
 pub(super) struct AvxBatch {
-    _code: Mmap,
-    kernel: Kernel,
+    adding: Code,
+    /// The loop that stores its partials instead of adding them, when the template has any.
+    storing: Option<Code>,
     lanes: usize,
     /// Each constant of the template, once per lane.
     constants: Vec<f64>,
@@ -47,10 +48,38 @@ pub(super) struct AvxBatch {
     lowest: usize,
 }
 
+/// One kernel: its executable memory and its entry.
+struct Code {
+    _memory: Mmap,
+    kernel: Kernel,
+}
+
+impl Code {
+    fn map(bytes: &[u8]) -> Option<Code> {
+        let mut memory = MmapMut::map_anon(bytes.len()).ok()?;
+        memory.copy_from_slice(bytes);
+        let memory = memory.make_exec().ok()?;
+        // SAFETY: the bytes are a complete function with the `Kernel` signature (position
+        // independent: it addresses nothing but its arguments), now mapped executable.
+        let kernel = unsafe { std::mem::transmute::<*const u8, Kernel>(memory.as_ptr()) };
+        Some(Code {
+            _memory: memory,
+            kernel,
+        })
+    }
+}
+
 impl std::fmt::Debug for AvxBatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "AvxBatch({} lanes)", self.lanes)
     }
+}
+
+/// What a kernel leaves after a range of terms: the value sums and the partials still due.
+pub(super) struct Carry {
+    vectors: [f64; MAX_CARRY * MAX_LANES],
+    start: usize,
+    end: usize,
 }
 
 impl AvxBatch {
@@ -84,33 +113,34 @@ impl AvxBatch {
     fn compile_for<W: Width>(template: &Program, firsts: &[usize], gradient: bool) -> Option<Self> {
         let lowest = firsts.iter().copied().min().unwrap_or(0);
         let delays: Vec<usize> = firsts.iter().map(|f| f - lowest).collect();
-        let mut assembler = Assembler::<W>::new(firsts, lowest).ok()?;
-        let bytes = assembler
-            .kernel(template, gradient.then_some(&delays))
-            .ok()?;
-        let mut memory = MmapMut::map_anon(bytes.len()).ok()?;
-        memory.copy_from_slice(&bytes);
-        let code = memory.make_exec().ok()?;
-        // SAFETY: the bytes are a complete function with the `Kernel` signature (position
-        // independent: it addresses nothing but its arguments), now mapped executable.
-        let kernel = unsafe { std::mem::transmute::<*const u8, Kernel>(code.as_ptr()) };
+        let delays = gradient.then_some(delays);
+        let assemble = |store: bool| {
+            let mut assembler = Assembler::<W>::new(firsts, lowest).ok()?;
+            let bytes = assembler.kernel(template, delays.as_ref(), store).ok()?;
+            Some((Code::map(&bytes)?, assembler.constants))
+        };
+        let (adding, constants) = assemble(false)?;
+        let storing = match gradient {
+            true => Some(assemble(true)?.0),
+            false => None,
+        };
         Some(AvxBatch {
-            _code: code,
-            kernel,
+            adding,
+            storing,
             lanes: W::LANES,
-            constants: assembler.constants,
-            delays: gradient.then_some(delays),
+            constants,
+            delays,
             lowest,
         })
     }
 
-    /// Terms per iteration: `run` takes a multiple of it.
+    /// Terms per iteration: `run` and `store` take a multiple of it.
     pub(super) fn lanes(&self) -> usize {
         self.lanes
     }
 
-    /// Runs the terms `start..end` (a multiple of [`AvxBatch::lanes`]) and returns the sum of
-    /// their values.
+    /// Runs the terms `start..end` (a multiple of [`AvxBatch::lanes`]), adds their partials to
+    /// `gradient` and returns the sum of their values.
     ///
     /// # Safety
     /// As `NativeBatch::run`: for every slot's first input `f`, `x` must be valid for reads of
@@ -123,25 +153,77 @@ impl AvxBatch {
         start: usize,
         end: usize,
     ) -> f64 {
-        let lanes = self.lanes;
-        debug_assert!((end - start).is_multiple_of(lanes));
-        if start == end {
-            return 0.0;
-        }
-        let mut carry = [0.0; MAX_CARRY * MAX_LANES];
-        // SAFETY: the caller guarantees the memory of `x` and `gradient`; `constants` holds
-        // every constant the kernel reads and `carry` room for every vector it leaves.
+        // SAFETY: passed on from the caller, whose entries `finish` adds to as well.
         unsafe {
-            (self.kernel)(
-                x,
-                gradient,
-                start as i64,
-                end as i64,
-                self.constants.as_ptr(),
-                carry.as_mut_ptr(),
-            )
+            let carry = self.call(&self.adding, x, gradient, start, end);
+            self.finish(carry, gradient)
+        }
+    }
+
+    /// Like [`AvxBatch::run`], but the partials overwrite entries `lowest + start..lowest + end`
+    /// of `gradient` (which therefore need no zeroing, and are not read), less what terms before
+    /// `start` add there (the range before adds it with its [`AvxBatch::finish`]); this range's
+    /// own partials due past `lowest + end` wait in the carry for its `finish`. The template
+    /// must have partials.
+    ///
+    /// # Safety
+    /// As [`AvxBatch::run`], for writes of entries `lowest + start..lowest + end` only.
+    pub(super) unsafe fn store(
+        &self,
+        x: *const f64,
+        gradient: *mut f64,
+        start: usize,
+        end: usize,
+    ) -> Carry {
+        let storing = self.storing.as_ref().expect("a template with partials");
+        // SAFETY: passed on from the caller.
+        unsafe { self.call(storing, x, gradient, start, end) }
+    }
+
+    /// # Safety
+    /// As [`AvxBatch::run`].
+    unsafe fn call(
+        &self,
+        code: &Code,
+        x: *const f64,
+        gradient: *mut f64,
+        start: usize,
+        end: usize,
+    ) -> Carry {
+        debug_assert!((end - start).is_multiple_of(self.lanes));
+        let mut carry = Carry {
+            vectors: [0.0; MAX_CARRY * MAX_LANES],
+            start,
+            end,
         };
-        let (sums, mut past) = carry.split_at(lanes);
+        if start < end {
+            // SAFETY: the caller guarantees the memory of `x` and `gradient`; `constants`
+            // holds every constant the kernel reads and `carry` room for every vector it
+            // leaves.
+            unsafe {
+                (code.kernel)(
+                    x,
+                    gradient,
+                    start as i64,
+                    end as i64,
+                    self.constants.as_ptr(),
+                    carry.vectors.as_mut_ptr(),
+                )
+            };
+        }
+        carry
+    }
+
+    /// Adds a range's partials still due to `gradient` and returns the sum of its values.
+    ///
+    /// # Safety
+    /// `gradient` must be valid for reads and writes of entries `f + end − d..f + end` for every
+    /// slot's first input `f` (`d` its distance from the lowest), with no other reference to
+    /// them alive.
+    pub(super) unsafe fn finish(&self, carry: Carry, gradient: *mut f64) -> f64 {
+        let lanes = self.lanes;
+        let (sums, mut past) = carry.vectors.split_at(lanes);
+        let (start, end) = (carry.start, carry.end);
         if let Some(delays) = &self.delays {
             // Slot s's partials of terms `end − 1 − t`, t < d_s, are due at entries past the
             // ones the loop stored: lane `lanes − 1 − t mod lanes` of the vector `t / lanes`
@@ -450,11 +532,13 @@ impl<'a, W: Width> Assembler<'a, W> {
         Ok(())
     }
 
-    /// The whole kernel for `template`; `delays` (per slot) when its partials are accumulated.
+    /// The whole kernel for `template`; `delays` (per slot) when it has partials, which it adds
+    /// to the gradient or, when `store`, writes over it.
     fn kernel(
         &mut self,
         template: &Program,
         delays: Option<&Vec<usize>>,
+        store: bool,
     ) -> Result<Vec<u8>, Unsupported> {
         // Loop-carried registers: the value sums, then each slot's last partial vectors.
         let sums = self.take()?;
@@ -481,7 +565,7 @@ impl<'a, W: Width> Assembler<'a, W> {
         let output = |o: usize| places[template.outputs[o] as usize];
         self.binary(Binary::Add, sums, Place::Register(sums), output(0))?;
         if let Some(delays) = delays {
-            self.gradient(delays, &history, |s| output(1 + s))?;
+            self.gradient(delays, &history, |s| output(1 + s), store)?;
         }
 
         self.code.add(K, W::LANES as i32)?;
@@ -581,14 +665,16 @@ impl<'a, W: Width> Assembler<'a, W> {
         Ok(places)
     }
 
-    /// Adds this iteration's partials to the gradient: entries `lowest + k + j`, j < lanes,
-    /// receive slot s's partial of term `k + j − d_s`, from this iteration's vector or from
-    /// the slot's vectors of earlier iterations; then shifts each slot's history.
+    /// Adds (or, when `store`, writes) this iteration's partials to the gradient: entries
+    /// `lowest + k + j`, j < lanes, receive slot s's partial of term `k + j − d_s`, from this
+    /// iteration's vector or from the slot's vectors of earlier iterations; then shifts each
+    /// slot's history.
     fn gradient(
         &mut self,
         delays: &[usize],
         history: &[Vec<usize>],
         partial: impl Fn(usize) -> Place,
+        store: bool,
     ) -> Result<(), Unsupported> {
         let mut combined: Option<Place> = None;
         // Registers of this stage, free again at its end.
@@ -642,15 +728,14 @@ impl<'a, W: Width> Assembler<'a, W> {
             let t = self.take()?;
             scratch.push(t);
             let sum = self.in_register(combined, t)?;
-            let into = W::REGISTERS[t];
-            W::binary(
-                &mut self.code,
-                Binary::Add,
-                into,
-                sum,
-                Operand::Memory(entries),
-            )?;
-            W::store(&mut self.code, entries, into)?;
+            if store {
+                W::store(&mut self.code, entries, sum)?;
+            } else {
+                let into = W::REGISTERS[t];
+                let old = Operand::Memory(entries);
+                W::binary(&mut self.code, Binary::Add, into, sum, old)?;
+                W::store(&mut self.code, entries, into)?;
+            }
         }
         for (s, past) in history.iter().enumerate() {
             for j in (1..past.len()).rev() {

@@ -48,6 +48,9 @@ pub(super) struct Batch {
     span: Option<(usize, usize)>,
     /// The loop in machine code, for `f64`, when every slot reads consecutive inputs.
     native: Option<Arc<MachineLoop>>,
+    /// Whether the program leaves gradient entries `lowest..highest + terms` to this batch to
+    /// write (over `f64`; other numbers find them zeroed and add to them).
+    writes_gradient: bool,
 }
 
 /// A batch's loop in machine code: four terms per instruction with AVX where the template
@@ -146,6 +149,7 @@ impl Group {
             terms: self.terms,
             span,
             native,
+            writes_gradient: false,
         }
     }
 }
@@ -368,6 +372,28 @@ impl Batch {
         self.accumulate_range(x, scratch, 0..self.terms, value, gradient);
     }
 
+    /// The gradient entries this batch adds to, `lowest..highest + terms`, when it can write them
+    /// itself instead: its loop is AVX machine code with partials.
+    pub(super) fn writable_entries(&self) -> Option<Range<usize>> {
+        let (lowest, highest) = self.span?;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(MachineLoop::Avx(_)) = self.native.as_deref()
+            && self.template.outputs.len() > 1
+        {
+            return Some(lowest..highest + self.terms);
+        }
+        None
+    }
+
+    /// Makes this batch write its [`Batch::writable_entries`] over `f64`.
+    pub(super) fn write_gradient(&mut self) {
+        assert!(
+            self.writable_entries().is_some(),
+            "an AVX loop with partials"
+        );
+        self.writes_gradient = true;
+    }
+
     /// [`Batch::accumulate`] over `f64`: in machine code where the batch has it, and split
     /// between this thread and another when the terms are many and every slot reads consecutive
     /// inputs. `spare` is the other thread's scratch.
@@ -379,6 +405,12 @@ impl Batch {
         value: &mut f64,
         gradient: Option<&mut [f64]>,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if let (true, Some(MachineLoop::Avx(avx))) = (self.writes_gradient, self.native.as_deref())
+        {
+            let gradient = gradient.expect("the program has a gradient");
+            return self.write_f64(avx, x, scratch, value, gradient);
+        }
         let span = self.span.filter(|_| self.terms >= PARALLEL_TERMS);
         let Some((lowest, highest)) = span else {
             let gradient = gradient.map(|g| (g, 0));
@@ -409,6 +441,60 @@ impl Batch {
         *value += low_value + high_value;
         let gradient = gradient.map(|g| (g, 0));
         self.run_f64(x, scratch, middle..middle + span, value, gradient);
+    }
+
+    /// Writes gradient entries `lowest..highest + terms` (whatever they held) and adds the terms'
+    /// values to `value`: the loop stores its partials (two threads' loops, when the terms are
+    /// many, each with its half of the entries), the entries past the loops' receive additions
+    /// only, and each range's partials due past its entries are added once both ranges are done.
+    #[cfg(target_arch = "x86_64")]
+    fn write_f64(
+        &self,
+        avx: &AvxBatch,
+        x: &[f64],
+        scratch: &mut [f64],
+        value: &mut f64,
+        gradient: &mut [f64],
+    ) {
+        let (lowest, highest) = self.span.expect("AVX batches read consecutive inputs");
+        let lanes = avx.lanes();
+        let end = self.terms / lanes * lanes;
+        let middle = match self.terms >= PARALLEL_TERMS {
+            true => self.terms / 2 / lanes * lanes,
+            false => 0,
+        };
+        // The loops read `x[first + k]` and write entries `lowest + k` for k < end, and the
+        // carries add up to entry `highest + end − 1`.
+        assert!(highest + self.terms <= x.len() && highest + self.terms <= gradient.len());
+        gradient[lowest + end..highest + self.terms].fill(0.0);
+        let (low, high) = gradient.split_at_mut(lowest + middle);
+        let mut upper = |high: &mut [f64]| {
+            let base = lowest + middle;
+            // SAFETY: entries `lowest + k`, k in `middle..end`, lie in `high`, which starts at
+            // entry `base`; the reads of `x` are in bounds (asserted above).
+            let carry = unsafe {
+                avx.store(
+                    x.as_ptr(),
+                    high.as_mut_ptr().wrapping_sub(base),
+                    middle,
+                    end,
+                )
+            };
+            let mut rest = 0.0;
+            self.accumulate_range(x, scratch, end..self.terms, &mut rest, Some((high, base)));
+            (carry, rest)
+        };
+        // SAFETY: entries `lowest + k`, k < middle, lie in `low`.
+        let mut lower = || unsafe { avx.store(x.as_ptr(), low.as_mut_ptr(), 0, middle) };
+        let (low_carry, (high_carry, rest)) = match middle {
+            0 => (lower(), upper(high)),
+            _ => rayon::join(lower, || upper(high)),
+        };
+        let gradient = gradient.as_mut_ptr();
+        // SAFETY: the carries add to entries below `highest + end` (asserted in bounds), and
+        // both loops are done.
+        *value += unsafe { avx.finish(low_carry, gradient) + avx.finish(high_carry, gradient) };
+        *value += rest;
     }
 
     /// Runs `terms` in machine code, as far as whole iterations of its loop go, and the rest
@@ -571,8 +657,8 @@ mod tests {
     use crate::parse;
     use crate::testing::expression;
     use crate::trace::trace;
-    use nabla_autodiff::gradient_forward;
     use nabla_autodiff::test_functions::rosenbrock;
+    use nabla_autodiff::{Dual, gradient_forward};
     use proptest::prelude::*;
 
     /// `Σ_{k<terms} template(x → a_k, y → a_{(7k+3) mod terms}, z → b_k)`, plus `extra`, over the
@@ -680,35 +766,57 @@ mod tests {
         assert!(close(&got, &want, n as f64), "{got:?}\n{want:?}");
     }
 
-    #[test]
-    fn long_sums_split_across_threads_add_up() {
-        let n = 2 * PARALLEL_TERMS + 3;
-        let (mut s, f, vars) = rosenbrock_sum(n);
-        let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
-        assert!(program.batches.iter().all(|b| b.terms >= PARALLEL_TERMS));
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            let avx = |b: &Batch| matches!(b.native.as_deref(), Some(MachineLoop::Avx(_)));
-            assert!(
-                program.batches.iter().all(avx),
-                "Rosenbrock runs four terms at a time"
-            );
-        }
-        let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
-        let (mut value, mut gradient) = (0.0, vec![0.0; n]);
-        for i in 0..n - 1 {
+    /// Rosenbrock's value and gradient at `x`, written out by hand.
+    fn rosenbrock_by_hand(x: &[f64]) -> (f64, Vec<f64>) {
+        let (mut value, mut gradient) = (0.0, vec![0.0; x.len()]);
+        for i in 0..x.len() - 1 {
             let (a, b) = (x[i], x[i + 1]);
             value += 100.0 * (b - a * a).powi(2) + (1.0 - a).powi(2);
             gradient[i] += -400.0 * a * (b - a * a) - 2.0 * (1.0 - a);
             gradient[i + 1] += 200.0 * (b - a * a);
         }
-        let got = program.eval_all(&x);
-        assert!(
-            close(&got[..1], &[value], n as f64),
-            "{} vs {value}",
-            got[0]
-        );
-        assert!(close(&got[1..], &gradient, 1.0));
+        (value, gradient)
+    }
+
+    /// Long sums split across threads; their AVX loops write the gradient whatever it held
+    /// before (over `f64`), and other numbers, which add to it, find it zeroed.
+    #[test]
+    fn long_sums_write_their_gradient_whatever_it_held() {
+        for n in [NATIVE_TERMS + 13, 2 * PARALLEL_TERMS + 3] {
+            let (mut s, f, vars) = rosenbrock_sum(n);
+            let program = Program::value_and_gradient(&mut s, f, &vars).unwrap();
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx") {
+                let avx = |b: &Batch| {
+                    matches!(b.native.as_deref(), Some(MachineLoop::Avx(_))) && b.writes_gradient
+                };
+                assert!(
+                    program.batches.iter().all(avx),
+                    "Rosenbrock runs in AVX loops"
+                );
+            }
+            let x: Vec<f64> = (0..n).map(|i| 0.5 + 0.01 * (i % 17) as f64).collect();
+            let (value, gradient) = rosenbrock_by_hand(&x);
+            let mut got = vec![f64::NAN; n + 1];
+            program.evaluator().eval(&x, &mut got);
+            assert!(
+                close(&got[..1], &[value], n as f64),
+                "{} vs {value}",
+                got[0]
+            );
+            assert!(close(&got[1..], &gradient, 1.0));
+
+            // Forward mode along the first input, through the same program.
+            let dual: Vec<Dual> = x
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| Dual::new(v, (i == 0) as u8 as f64))
+                .collect();
+            let mut got_dual = vec![Dual::new(f64::NAN, f64::NAN); n + 1];
+            program.evaluator().eval(&dual, &mut got_dual);
+            let values: Vec<f64> = got_dual.iter().map(|d| d.re).collect();
+            assert!(close(&values, &got, n as f64));
+        }
     }
 
     #[test]

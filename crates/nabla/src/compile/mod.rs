@@ -67,7 +67,8 @@ pub struct Program {
     ops: Vec<Op>,
     outputs: Vec<u32>,
     /// The outputs as runs of one register, `(end of the run, register)`: a gradient's many
-    /// entries that are the same constant are filled rather than copied one by one.
+    /// entries that are the same constant are filled rather than copied one by one. Register
+    /// [`LEFT_TO_BATCH`] marks entries a batch writes.
     runs: Vec<(u32, u32)>,
     /// Terms of the first output run as batches, added to it after the flat instructions.
     batches: Vec<Batch>,
@@ -121,7 +122,34 @@ impl Program {
         let mut program = Program::flat_value_and_gradient(store, rest, vars)?;
         program.batches = batches;
         program.gradient = true;
+        program.leave_gradient_to_batch();
         Ok(program)
+    }
+
+    /// A lone batch whose gradient entries the flat instructions leave at zero writes them
+    /// itself (over `f64`): they are not filled first, nor read back by its loop.
+    fn leave_gradient_to_batch(&mut self) {
+        let (ops, outputs) = (&self.ops, &self.outputs);
+        let [batch] = &mut self.batches[..] else {
+            return;
+        };
+        let Some(entries) = batch.writable_entries() else {
+            return;
+        };
+        let zero = |i: usize| matches!(ops[outputs[1 + i] as usize], Op::Const(c) if c == 0.0);
+        if !entries.clone().all(zero) {
+            return;
+        }
+        batch.write_gradient();
+        let marked: Vec<u32> = outputs
+            .iter()
+            .enumerate()
+            .map(|(o, &k)| match entries.contains(&o.wrapping_sub(1)) {
+                true => LEFT_TO_BATCH,
+                false => k,
+            })
+            .collect();
+        self.runs = runs(&marked);
     }
 
     fn flat_value_and_gradient(
@@ -607,6 +635,10 @@ const NATIVE_MIN_OPS: usize = 8;
 /// of the benchmark's random expression, which machine code then runs 6 times faster).
 const NATIVE_MAX_SIZE: usize = 50_000;
 
+/// The register of a run of outputs that a batch writes (over `f64`; zeroed for other numbers,
+/// whose batches add to them).
+const LEFT_TO_BATCH: u32 = u32::MAX;
+
 /// `outputs` as runs of one register: `(end of the run, register)`.
 fn runs(outputs: &[u32]) -> Vec<(u32, u32)> {
     let mut runs: Vec<(u32, u32)> = Vec::new();
@@ -698,7 +730,12 @@ impl<'p, T: Real> Evaluator<'p, T> {
         }
         let mut start = 0;
         for &(end, k) in &self.program.runs {
-            out[start..end as usize].fill(r[k as usize]);
+            let run = &mut out[start..end as usize];
+            match k {
+                LEFT_TO_BATCH if TypeId::of::<T>() == TypeId::of::<f64>() => {}
+                LEFT_TO_BATCH => run.fill(T::zero()),
+                _ => run.fill(r[k as usize]),
+            }
             start = end as usize;
         }
     }
