@@ -26,8 +26,9 @@ use crate::store::Func;
 
 /// Most lanes of any vector width here.
 const MAX_LANES: usize = 8;
-/// Most vectors a kernel leaves in `carry`: the value sums and one slot history per register.
-const MAX_CARRY: usize = 32;
+/// Most vectors a kernel leaves in `carry`: the value sums and the slots' histories (Rosenbrock
+/// needs two; a template needing more stays with Cranelift, which keeps them in its own frame).
+const MAX_CARRY: usize = 8;
 
 /// `fn(x, gradient, start, end, constants, carry)`: runs terms `start..end` (a multiple of the
 /// lanes), adds their partials to `gradient` except the last few of slots read ahead of the
@@ -552,6 +553,9 @@ impl<'a, W: Width> Assembler<'a, W> {
         let carried: Vec<usize> = std::iter::once(sums)
             .chain(history.iter().flatten().copied())
             .collect();
+        if carried.len() > MAX_CARRY {
+            return Err(Unsupported);
+        }
         for &r in &carried {
             self.binary(Binary::Xor, r, Place::Register(r), Place::Register(r))?;
         }
