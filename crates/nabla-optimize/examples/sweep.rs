@@ -3,6 +3,8 @@
 //!
 //! - the classic problems from their listed starts (the table's rows);
 //! - chained Rosenbrock for n = 2, 4, …, 40, 50, 60, 80, 100 from `(−1.2, 1, …)`, in all;
+//! - the same with 1e2 and 1e4 added to f (the stopping rules and any use of value differences
+//!   meet the rounding of a large |f| near the minimum);
 //! - `Σ cᵢ xᵢ² + xᵢ⁴` with `cᵢ` spread from 1 to 1000 (n = 50, from all ones);
 //! - every 2-D classic function from a 7 × 7 grid of starts around its listed start (spacing 0.5,
 //!   the listed start in the middle; Himmelblau once, around the origin), in all.
@@ -138,6 +140,29 @@ fn main() {
             rosenbrock.evaluations, rosenbrock.failures, rosenbrock.worst_distance
         );
         println!("    {}", per_size.join(" "));
+
+        // The same sizes with a constant added to f: the minima stay, but near them the value
+        // differences drown in the rounding of a large |f|.
+        for offset in [1e2, 1e4] {
+            let mut shifted = Tally::default();
+            for n in rosenbrock_sizes() {
+                let p = problems::rosenbrock(n);
+                let vg = p.value_gradient;
+                let mut f = FnObjective::new(n, move |x: &[f64], g: &mut [f64]| vg(x, g) + offset)
+                    .with_hessian(p.hessian);
+                match method.minimize(&mut f, &p.start, &options) {
+                    Ok(s) => {
+                        shifted.evaluations += s.evaluations.function;
+                        shifted.worst_distance = shifted.worst_distance.max(p.distance(&s.x));
+                    }
+                    Err(_) => shifted.failures += 1,
+                }
+            }
+            println!(
+                "  rosenbrock sizes + {offset:e}: {} evaluations, {} failures, worst distance {:.1e}",
+                shifted.evaluations, shifted.failures, shifted.worst_distance
+            );
+        }
 
         if name != "newton" {
             let n = 50;

@@ -42,6 +42,7 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
 /// `sᵀy = sᵀ∇²f(x₊) s + O(‖s‖³)` (the average curvature along the step) while
 /// `sᵀy* = sᵀ∇²f(x₊) s + O(‖s‖⁴)`: the two function values, which the line search has already
 /// computed, give the curvature at the point the next step starts from, one order more accurately.
+/// `θ` is used only when it exceeds the rounding error of `6 (f − f₊)`.
 fn curvature_pair(
     run: &Run<'_>,
     xt: &[f64],
@@ -60,7 +61,10 @@ fn curvature_pair(
     let mut sy = dot(s, y);
     if let Some(f_old) = f_old {
         let theta = 6.0 * (f_old - run.value) + 3.0 * (dot(gt, s) + dot(&run.gradient, s));
-        if theta.is_finite() && sy + theta > 0.0 {
+        // Near a minimum with a large |f| the difference of the values drowns in their rounding:
+        // then θ is noise and the plain pair is kept.
+        let rounding = 6.0 * f64::EPSILON * (f_old.abs() + run.value.abs());
+        if theta.is_finite() && theta.abs() > rounding && sy + theta > 0.0 {
             let c = theta / (step * step);
             y.iter_mut().zip(s.iter()).for_each(|(y, s)| *y += c * s);
             sy = dot(s, y);
