@@ -79,6 +79,8 @@ pub(crate) struct Run<'a> {
     pub x: Vec<f64>,
     pub value: f64,
     pub gradient: Vec<f64>,
+    /// `‖∇f‖` at the last three accepted points, `[older, old, current]`.
+    gradient_norms: [f64; 3],
 }
 
 pub(crate) fn norm(v: &[f64]) -> f64 {
@@ -112,12 +114,21 @@ pub(crate) fn mat_vec(h: &[f64], v: &[f64], out: &mut [f64]) {
 }
 
 /// The distance to the minimum estimated from the length `next` of the step a method would take
-/// next and the lengths of the two steps it took last (`[older, newer]`). For iterates that contract
-/// with ratio `r`, `‖x − x*‖ ≤ next / (1 − r)`; `r` is the larger of the last two observed ratios
-/// `next / newer` and `newer / older`, so a single short step after a stall does not pass for
-/// convergence. Without contraction (`r ≥ 1`) there is no estimate (infinity).
-pub(crate) fn estimated_distance(next: f64, steps: [f64; 2]) -> f64 {
-    let r = (next / steps[1]).max(steps[1] / steps[0]);
+/// next, the lengths of the two steps it took last (`[older, newer]`) and the gradient norms at the
+/// last three iterates (`[older, old, current]`). For iterates that contract with ratio `r`,
+/// `‖x − x*‖ ≤ next / (1 − r)`. `r` is the largest ratio observed lately: of the steps,
+/// `next / newer` and `newer / older`, so that a single short step after a stall does not pass
+/// for convergence; and of the gradient norms, `current / old` and `old / older`, which follow the
+/// distance when the steps do not (an L-BFGS step that is short because its model misses the
+/// direction of the remaining error leaves the gradient large). Without contraction (`r ≥ 1`)
+/// there is no estimate (infinity). Infinite entries stand for steps or points not yet made.
+pub(crate) fn estimated_distance(next: f64, steps: [f64; 2], gradient_norms: [f64; 3]) -> f64 {
+    let [g0, g1, g2] = gradient_norms;
+    // `f64::max` ignores the NaN of ∞/∞ (no history yet).
+    let r = (next / steps[1])
+        .max(steps[1] / steps[0])
+        .max(g2 / g1)
+        .max(g1 / g0);
     if r < 1.0 {
         next / (1.0 - r)
     } else {
@@ -157,13 +168,15 @@ pub(crate) fn drive(
         x: x0.to_vec(),
         value: f64::NAN,
         gradient: vec![0.0; n],
+        gradient_norms: [f64::INFINITY; 3],
     };
     let mut g = vec![0.0; n];
     let outcome = run.value_gradient(x0, &mut g).and_then(|f| {
         run.value = f;
         run.gradient = g;
+        run.gradient_norms[2] = norm(&run.gradient);
         run.record();
-        if norm(&run.gradient) <= options.gradient_tolerance {
+        if run.gradient_norms[2] <= options.gradient_tolerance {
             Ok(StopReason::GradientNorm)
         } else {
             body(&mut run)
@@ -254,7 +267,9 @@ impl Run<'_> {
             .map(|(a, b)| (a - b) * (a - b))
             .sum::<f64>()
             .sqrt();
-        let reason = if norm(&self.gradient) <= o.gradient_tolerance {
+        let [_, older, old] = self.gradient_norms;
+        self.gradient_norms = [older, old, norm(&self.gradient)];
+        let reason = if self.gradient_norms[2] <= o.gradient_tolerance {
             Some(StopReason::GradientNorm)
         } else if step <= o.step_tolerance * norm(x).max(1.0) {
             Some(StopReason::StepSize)
@@ -269,9 +284,10 @@ impl Run<'_> {
     }
 
     /// The predicted-step rule: [`estimated_distance`] from the step `p` a (quasi-)Newton method
-    /// would try next is at most `predicted_step_tolerance`.
+    /// would try next (and the gradient norms of the run) is at most `predicted_step_tolerance`.
     pub fn negligible_predicted_step(&self, p: &[f64], steps: [f64; 2]) -> bool {
-        estimated_distance(norm(p), steps) <= self.options.predicted_step_tolerance
+        estimated_distance(norm(p), steps, self.gradient_norms)
+            <= self.options.predicted_step_tolerance
     }
 
     /// The relative-change rule: `|f_old − f_new| ≤ relative_tolerance · max(|f_old|, |f_new|, 1)`.
@@ -577,21 +593,35 @@ mod tests {
 
     #[test]
     fn distance_estimate_needs_sustained_contraction() {
+        let no_gradients = [f64::INFINITY; 3];
         // L-BFGS on 100-D Rosenbrock: a short step after a stall, 1.3e-6 from the minimum.
-        assert!(estimated_distance(6.58e-8, [3.10e-7, 2.97e-7]) > 1e-6);
+        assert!(estimated_distance(6.58e-8, [3.10e-7, 2.97e-7], no_gradients) > 1e-6);
+        // L-BFGS on 40-D Rosenbrock: a short step whose gradient norm had grown (1.19e-4 to
+        // 2.03e-4) before it, 1.7e-6 from the minimum. The steps alone say 1e-7.
+        let steps = [2.21e-6, 1.53e-7];
+        assert!(estimated_distance(9e-9, steps, no_gradients) < 1e-8);
+        let gradients = [1.19e-4, 2.03e-4, 3.12e-5];
+        assert_eq!(estimated_distance(9e-9, steps, gradients), f64::INFINITY);
         // L-BFGS on Beale, superlinear: the next step is the distance left (6.1e-8).
-        let d = estimated_distance(6.48e-8, [4.40e-4, 1.61e-5]);
+        let d = estimated_distance(6.48e-8, [4.40e-4, 1.61e-5], no_gradients);
         assert!((6.48e-8..7e-8).contains(&d), "{d}");
-        assert_eq!(estimated_distance(1.0, [1.0, 2.0]), f64::INFINITY);
-        assert_eq!(estimated_distance(1e-9, [f64::INFINITY; 2]), 1e-9);
+        assert_eq!(
+            estimated_distance(1.0, [1.0, 2.0], no_gradients),
+            f64::INFINITY
+        );
+        assert_eq!(
+            estimated_distance(1e-9, [f64::INFINITY; 2], no_gradients),
+            1e-9
+        );
     }
 
     proptest::proptest! {
-        /// On a geometric sequence of steps the estimate is the exact remaining distance.
+        /// On a geometric sequence of steps and gradients the estimate is the exact remaining
+        /// distance.
         #[test]
         fn distance_estimate_is_exact_for_geometric_steps(s in 1e-6..1e3f64, q in 0.01..0.99f64) {
             let exact = s * q * q / (1.0 - q);
-            let d = estimated_distance(s * q * q, [s, s * q]);
+            let d = estimated_distance(s * q * q, [s, s * q], [1.0, q, q * q]);
             proptest::prop_assert!((d - exact).abs() <= 1e-12 * exact, "{} vs {}", d, exact);
         }
     }

@@ -15,8 +15,9 @@ use std::fmt;
 ///
 /// Newton and the quasi-Newton methods also check, before each line search, the **predicted
 /// step**: the distance to the minimum estimated from the (quasi-)Newton step `p` they are about
-/// to try and the contraction of the last steps, `‖p‖ / (1 − r) ≤ predicted_step_tolerance` with
-/// `r = max(‖p‖ / ‖sₖ‖, ‖sₖ‖ / ‖sₖ₋₁‖) < 1` (`sₖ = xₖ − xₖ₋₁`). It saves the evaluation that
+/// to try and the contraction of the last steps and gradients, `‖p‖ / (1 − r) ≤
+/// predicted_step_tolerance` with `r = max(‖p‖ / ‖sₖ‖, ‖sₖ‖ / ‖sₖ₋₁‖, ‖gₖ‖ / ‖gₖ₋₁‖,
+/// ‖gₖ₋₁‖ / ‖gₖ₋₂‖) < 1` (`sₖ = xₖ − xₖ₋₁`, `gₖ = ∇f(xₖ)`). It saves the evaluation that
 /// would only confirm convergence; set it to `0` to stop on the gradient instead.
 ///
 /// A tolerance of `0` disables its test. The defaults locate minima to about `1e-7` or better.
