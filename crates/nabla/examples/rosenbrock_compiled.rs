@@ -74,6 +74,12 @@ fn main() {
     let (mut out1, mut out) = (vec![0.0; 1], vec![0.0; inputs + 1]);
     let mut ev1 = value.evaluator::<f64>();
     let mut ev = with_gradient.evaluator::<f64>();
+    // Warmed up as JAX's `jit` is: an evaluator compiles its program to machine code once it has
+    // run it a thousand times (timing alone would stop short of that at this size).
+    for _ in 0..=nabla::compile::NATIVE_AFTER_CALLS {
+        ev1.eval(&x, &mut out1);
+        ev.eval(&x, &mut out);
+    }
     let tv = best_time(|| ev1.eval(black_box(&x), &mut out1));
     let tg = best_time(|| ev.eval(black_box(&x), &mut out));
     println!();

@@ -627,7 +627,7 @@ const POINTS_PER_BLOCK: usize = 4 * NATIVE_AFTER_CALLS as usize;
 /// and evaluation, so it pays after a few thousand evaluations whatever the size; waiting for a
 /// thousand first means a short run never pays for it and a long one pays at most a little more
 /// than the best choice in hindsight would have.
-pub(super) const NATIVE_AFTER_CALLS: u32 = 1024;
+pub const NATIVE_AFTER_CALLS: u32 = 1024;
 /// Fewest instructions worth machine code: below it the interpreter's loop is as quick.
 const NATIVE_MIN_OPS: usize = 8;
 /// Most instructions and outputs compiled to straight-line machine code: compile time grows
