@@ -9,6 +9,10 @@
 //! the interpreter's IEEE operations in the interpreter's order, so values and partials of single
 //! terms are the interpreter's to the bit. Templates with other operations, or with more live
 //! values than the vector registers hold, stay with Cranelift.
+//!
+//! Each loop comes in two variants: one adds its partials to the gradient, the other writes them
+//! over it, for a batch that the rest of the program leaves its gradient entries to (then the
+//! gradient is neither zeroed first nor read back).
 
 use iced_x86::IcedError;
 use iced_x86::code_asm::{
@@ -31,9 +35,9 @@ const MAX_LANES: usize = 8;
 const MAX_CARRY: usize = 8;
 
 /// `fn(x, gradient, start, end, constants, carry)`: runs terms `start..end` (a multiple of the
-/// lanes), adds their partials to `gradient` except the last few of slots read ahead of the
-/// lowest one, and leaves in `carry` the vector of value sums followed by those slots' last
-/// partial vectors.
+/// lanes), adds their partials to `gradient` (or, in the storing variant, writes them over it)
+/// except the last few of slots read ahead of the lowest one, and leaves in `carry` the vector of
+/// value sums followed by those slots' last partial vectors.
 type Kernel = unsafe extern "sysv64" fn(*const f64, *mut f64, i64, i64, *const f64, *mut f64);
 
 /// A batch's loop in AVX machine code.
