@@ -343,14 +343,20 @@ pub fn hessian(
                     // would add an error f'·(b − a)/h², which grows like 1/h².
                     let (a, b) = (si.below, si.above);
                     let scale = 2.0 / (a * b * (a + b));
-                    let d = (a * up - (a + b) * f0 + b * down) * scale;
+                    // Differences of neighbouring values first: they are exact where the values
+                    // are within a factor 2 of each other (Sterbenz), so the sum rounds only at
+                    // the size of the result, not at the size of f.
+                    let d = (a * (up - f0) + b * (down - f0)) * scale;
                     let noise = (a * up.abs() + (a + b) * f0.abs() + b * down.abs()) * scale;
                     (d, noise + si.asymmetry(d))
                 } else {
                     let v = [at(hi, hj), at(hi, -hj), at(-hi, hj), at(-hi, -hj)];
                     evaluations += 4;
                     let area = si.spacing() * sj.spacing();
-                    let d = (v[0] - v[1] - v[2] + v[3]) / area;
+                    // The difference of two first differences along j, each exact for close
+                    // values; summed left to right, the partial sums would round at the size of
+                    // f.
+                    let d = ((v[0] - v[1]) - (v[2] - v[3])) / area;
                     let noise = v.iter().map(|v| v.abs()).sum::<f64>() / area;
                     (d, noise + si.asymmetry(d) + sj.asymmetry(d))
                 };
