@@ -266,7 +266,7 @@ pub fn jacobian(
             }
         }
         columns.push(
-            ex.map(|ex| ex.finish(opts))
+            ex.map(Extrapolator::finish)
                 .transpose()?
                 .unwrap_or_default(),
         );
@@ -365,7 +365,7 @@ pub fn hessian(
                     break;
                 }
             }
-            let (e, err) = ex.finish(opts)?[0];
+            let (e, err) = ex.finish()?[0];
             (estimate[i][j], estimate[j][i]) = (e, e);
             (error[i][j], error[j][i]) = (err, err);
         }
@@ -442,6 +442,18 @@ fn check_output_len(expected: usize, found: usize) -> Result<(), Error> {
 const SAFETY_FIRST: f64 = 5.0;
 const SAFETY_SECOND: f64 = 6.0;
 
+/// How many further levels must reproduce an estimate for [`Entry::least_rounded`] to take it
+/// instead of the kept one, and within which fraction of their rounding bounds. A column flat
+/// over a factor `r^8` (256 with the default ratio) in `h²` does not happen by chance the way a
+/// match of two neighbours does. The fraction, because the bounds are worst cases, typically
+/// tens of times the actual rounding, and the bound of the last of the levels is up to `r^8`
+/// times the candidate's own. Measured on the table and the random functions of
+/// docs/PERFORMANCE.md: 3 to 5 levels alike at order 10, 1 or 2 admit columns whose truncation
+/// error is still far above rounding; fractions 1, 0.5, 0.25 and 0.1 at orders 4 to 12: 0.25
+/// best or within 0.001 digits of the best at every order.
+const FLAT_LEVELS: usize = 4;
+const FLAT_TOLERANCE: f64 = 0.25;
+
 /// Largest supported `FdOptions::order`: the Richardson row holds `MAX_ORDER / 2` columns.
 const MAX_ORDER: usize = 16;
 
@@ -516,12 +528,12 @@ impl Extrapolator {
     }
 
     /// (estimate, error) per entry.
-    fn finish(self, opts: &FdOptions) -> Result<Vec<(f64, f64)>, Error> {
+    fn finish(self) -> Result<Vec<(f64, f64)>, Error> {
         self.entries
             .into_iter()
             .map(|e| {
                 let best = e.best.ok_or(Error::NotFiniteNearPoint)?;
-                Ok(e.least_rounded(best, opts.order / 2 - 1))
+                Ok(e.least_rounded(best))
             })
             .collect()
     }
@@ -529,24 +541,28 @@ impl Extrapolator {
 
 impl Entry {
     /// The kept estimate, or an estimate of the table with a smaller rounding bound whose
-    /// truncation error is below rounding: one that the same column at the next `span` levels
-    /// reproduces within their rounding bounds. Where truncation is negligible from the coarse
-    /// levels on (a function polynomial of low degree along the step, or nearly so), the less
-    /// extrapolated estimates at the larger steps carry less rounding than the full-order one
-    /// kept by the score, whose window reaches finer steps. A flat column over `order / 2`
-    /// levels, a factor `r^(order − 2)` in `h²`, does not happen by chance the way a match of
-    /// two neighbours does. Its error estimate is its distance from the kept estimate plus the
-    /// kept estimate's error estimate, a bound whenever that one is.
-    fn least_rounded(&self, best: Best, span: usize) -> (f64, f64) {
+    /// truncation error is below rounding: one that the same column at the next
+    /// [`FLAT_LEVELS`] levels reproduces within a fraction [`FLAT_TOLERANCE`] of their rounding
+    /// bounds. Where truncation is
+    /// negligible from the coarse levels on (a function polynomial of low degree along the
+    /// step, or nearly so), the less extrapolated estimates at the larger steps carry less
+    /// rounding than the full-order one kept by the score, whose window reaches finer steps.
+    /// Its error estimate is its distance from the kept estimate plus the kept estimate's error
+    /// estimate, a bound whenever that one is.
+    fn least_rounded(&self, best: Best) -> (f64, f64) {
         let mut pick = (best.estimate, best.error);
         let mut least = best.rest;
         for (k, level) in self.levels.iter().enumerate() {
-            let Some(later) = self.levels.get(k + 1..=k + span) else {
+            let Some(later) = self.levels.get(k + 1..=k + FLAT_LEVELS) else {
                 break;
             };
             for j in 0..level.depth {
                 let (v, rounding) = (level.row[j], level.rounding[j]);
-                if rounding < least && later.iter().all(|l| (l.row[j] - v).abs() <= l.rounding[j]) {
+                if rounding < least
+                    && later
+                        .iter()
+                        .all(|l| (l.row[j] - v).abs() <= FLAT_TOLERANCE * l.rounding[j])
+                {
                     least = rounding;
                     pick = (v, (v - best.estimate).abs() + best.error);
                 }
