@@ -543,12 +543,11 @@ impl Entry {
     /// The kept estimate, or an estimate of the table with a smaller rounding bound whose
     /// truncation error is below rounding: one that the same column at the next
     /// [`FLAT_LEVELS`] levels reproduces within a fraction [`FLAT_TOLERANCE`] of their rounding
-    /// bounds. Where truncation is
-    /// negligible from the coarse levels on (a function polynomial of low degree along the
-    /// step, or nearly so), the less extrapolated estimates at the larger steps carry less
-    /// rounding than the full-order one kept by the score, whose window reaches finer steps.
-    /// Its error estimate is its distance from the kept estimate plus the kept estimate's error
-    /// estimate, a bound whenever that one is.
+    /// bounds. Where truncation is negligible from the coarse levels on (a function polynomial
+    /// of low degree along the step, or nearly so), the less extrapolated estimates at the
+    /// larger steps carry less rounding than the full-order one kept by the score, whose window
+    /// reaches finer steps. Its error estimate is its distance from the kept estimate plus the
+    /// kept estimate's error estimate, a bound whenever that one is.
     fn least_rounded(&self, best: Best) -> (f64, f64) {
         let mut pick = (best.estimate, best.error);
         let mut least = best.rest;
