@@ -265,7 +265,7 @@ fn contour_plots_with_gradient_and_paths_are_real_pictures() {
         &png,
     ]);
     // One summary line per path, each ending at (1, 1) for bfgs and newton.
-    assert!(stdout.contains("bfgs: 32 iterations"), "{stdout}");
+    assert!(stdout.contains("bfgs: 26 iterations"), "{stdout}");
     assert!(stdout.contains("newton: 85 iterations"), "{stdout}");
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(png_size(&bytes), (1000, 750));

@@ -45,6 +45,12 @@ pub struct StrongWolfe {
     pub xtol: f64,
     /// Most evaluations per search (default `50`).
     pub max_evaluations: usize,
+    /// How far a step may grow before a minimum is bracketed: from the best step `stx`, a trial
+    /// `stp` that still descends is extended to at most `stp + extrapolation · (stp − stx)`
+    /// (MINPACK-2's `xtrapu`; default `4`, as in scipy and L-BFGS-B). At least `1.1`, the least
+    /// extension (`xtrapl`). [`Bfgs`](crate::Bfgs) uses `12`: it stretches too-short unit steps in
+    /// fewer evaluations.
+    pub extrapolation: f64,
 }
 
 impl Default for StrongWolfe {
@@ -54,6 +60,7 @@ impl Default for StrongWolfe {
             c2: 0.9,
             xtol: 1e-14,
             max_evaluations: 50,
+            extrapolation: XTRAPU,
         }
     }
 }
@@ -71,6 +78,7 @@ pub(crate) struct LineStep {
 /// The state of `dcsrch` between two evaluations.
 struct MoreThuente {
     c2: f64,
+    xtrapu: f64,
     xtol: f64,
     stpmin: f64,
     stpmax: f64,
@@ -100,6 +108,8 @@ enum Next {
     Evaluate(f64),
 }
 
+/// MINPACK-2's extrapolation bounds: the least, and the default most (see
+/// [`StrongWolfe::extrapolation`]).
 const XTRAPL: f64 = 1.1;
 const XTRAPU: f64 = 4.0;
 
@@ -108,6 +118,7 @@ impl MoreThuente {
         let width = stpmax;
         MoreThuente {
             c2: ls.c2,
+            xtrapu: ls.extrapolation,
             xtol: ls.xtol,
             stpmin: 0.0,
             stpmax,
@@ -125,7 +136,7 @@ impl MoreThuente {
             fy: f0,
             gy: g0,
             stmin: 0.0,
-            stmax: stp + XTRAPU * stp,
+            stmax: stp + ls.extrapolation * stp,
         }
     }
 
@@ -189,7 +200,7 @@ impl MoreThuente {
             self.stmax = self.stx.max(self.sty);
         } else {
             self.stmin = stp + XTRAPL * (stp - self.stx);
-            self.stmax = stp + XTRAPU * (stp - self.stx);
+            self.stmax = stp + self.xtrapu * (stp - self.stx);
         }
         stp = stp.clamp(self.stpmin, self.stpmax);
         if self.bracketed
@@ -340,6 +351,12 @@ impl StrongWolfe {
             "line_search.xtol",
             self.xtol,
             "must be >= 0",
+        )?;
+        require(
+            self.extrapolation >= XTRAPL && self.extrapolation.is_finite(),
+            "line_search.extrapolation",
+            self.extrapolation,
+            "must be finite and at least 1.1",
         )?;
         require_evaluations(self.max_evaluations)
     }
@@ -662,6 +679,38 @@ mod tests {
     }
 
     #[test]
+    fn a_larger_extrapolation_stretches_a_short_trial_in_fewer_evaluations() {
+        // φ(α) = (α − 100)² tried first at α = 1: the minimum lies a hundred trials out.
+        let phi = |a: f64| ((a - 100.0).powi(2), 2.0 * (a - 100.0));
+        let (f0, g0) = phi(0.0);
+        let count = |extrapolation: f64| {
+            let ls = StrongWolfe {
+                extrapolation,
+                ..StrongWolfe::default()
+            };
+            let mut count = 0;
+            let s = ls
+                .search(
+                    &mut |a| {
+                        count += 1;
+                        Ok(phi(a))
+                    },
+                    f0,
+                    g0,
+                    1.0,
+                )
+                .unwrap();
+            assert!(strong_wolfe_holds(phi, &s, ls.c1, ls.c2), "{s:?}");
+            count
+        };
+        let (default, wide) = (count(4.0), count(12.0));
+        assert!(
+            wide < default,
+            "{wide} evaluations with 12, {default} with 4"
+        );
+    }
+
+    #[test]
     fn invalid_parameters_are_named() {
         let e = StrongWolfe {
             c1: 0.5,
@@ -671,6 +720,13 @@ mod tests {
         .validate()
         .unwrap_err();
         assert!(e.to_string().contains("c1/c2"));
+        let e = StrongWolfe {
+            extrapolation: 1.0,
+            ..StrongWolfe::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.to_string().contains("extrapolation"), "{e}");
         let e = Backtracking {
             shrink_max: 1.5,
             ..Backtracking::default()
