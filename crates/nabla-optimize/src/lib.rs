@@ -33,7 +33,7 @@
 //!     a * a + b * b
 //! });
 //! let method: Method = "lbfgs".parse().unwrap();
-//! let s = method.minimize(&mut f, &[1.0, 1.0], &Options::default()).unwrap();
+//! let s = method.minimize(&mut f, &[4.0, 4.0], &Options::default()).unwrap();
 //! assert!((s.x[0] - 3.0).abs() < 1e-7 && (s.x[1] - 2.0).abs() < 1e-7);
 //! // It stopped when its next step, an estimate of the distance left, became negligible.
 //! assert_eq!(s.stopped_by, StopReason::PredictedStep);

@@ -8,9 +8,8 @@
 //! saves many evaluations over the identity: L-BFGS by `sᵀy / yᵀy` of the latest pair at every
 //! iteration (Nocedal & Wright, eq. 7.20); BFGS by `‖s‖ / ‖y‖` of the first pair, and afterwards it
 //! scales its whole matrix up whenever it underestimates the inverse curvature seen along the last
-//! step (see [`Bfgs`]). BFGS also takes the curvature from function values as well as gradients
-//! (a modified secant equation); L-BFGS keeps the plain one, which makes it L-BFGS-B's algorithm on
-//! an unconstrained problem.
+//! step (see [`Bfgs`]). Both also take the curvature from function values as well as gradients
+//! (a modified secant equation), L-BFGS more cautiously (see [`Lbfgs`]).
 //!
 //! Near a minimum the next step `−H∇f` estimates the distance left; both stop without evaluating
 //! it once that estimate is below [`Options::predicted_step_tolerance`] (the rule is spelled out
@@ -33,16 +32,34 @@ fn first_trial(restart: bool, p: &[f64]) -> f64 {
     if restart { 1.0 / norm(p) } else { 1.0 }
 }
 
+/// Zhang, Deng and Chen's modified secant for a curvature pair (see [`curvature_pair`]).
+#[derive(Clone, Copy)]
+struct ModifiedSecant {
+    /// The value at the old iterate.
+    f_old: f64,
+    /// If set, the correction is used only when `|θ| ≤ max_ratio · sᵀy`.
+    max_ratio: Option<f64>,
+}
+
+/// A usable curvature pair, as [`curvature_pair`] leaves it in `s` and `y`.
+struct Curvature {
+    /// `sᵀy` of the pair (the modified one when the correction was made).
+    sy: f64,
+    /// `sᵀy / yᵀy` of the plain pair, before any correction.
+    plain_scale: f64,
+}
+
 /// Sets `s = x₊ − x` and `y = g₊ − g` from the new iterate in `run` and the old one in `xt`/`gt`,
-/// shifts `‖s‖` into the last two step lengths `steps`, and returns `sᵀy` when the pair is usable.
+/// shifts `‖s‖` into the last two step lengths `steps`, and returns the pair's curvature when the
+/// pair is usable.
 ///
-/// With `f_old`, the value at the old iterate, `y` becomes Zhang, Deng and Chen's modified secant
-/// `y* = y + (θ / sᵀs) s`, `θ = 6 (f − f₊) + 3 (g + g₊)ᵀs` (J. Optim. Theory Appl. 102, 1999),
-/// whenever `sᵀy* = sᵀy + θ` stays positive. By Taylor expansion about `x₊`,
-/// `sᵀy = sᵀ∇²f(x₊) s + O(‖s‖³)` (the average curvature along the step) while
-/// `sᵀy* = sᵀ∇²f(x₊) s + O(‖s‖⁴)`: the two function values, which the line search has already
-/// computed, give the curvature at the point the next step starts from, one order more accurately.
-/// `θ` is used only when it exceeds the rounding error of `6 (f − f₊)`.
+/// With `secant`, `y` becomes Zhang, Deng and Chen's modified secant `y* = y + (θ / sᵀs) s`,
+/// `θ = 6 (f − f₊) + 3 (g + g₊)ᵀs` (J. Optim. Theory Appl. 102, 1999), whenever `sᵀy* = sᵀy + θ`
+/// stays positive. By Taylor expansion about `x₊`, `sᵀy = sᵀ∇²f(x₊) s + O(‖s‖³)` (the average
+/// curvature along the step) while `sᵀy* = sᵀ∇²f(x₊) s + O(‖s‖⁴)`: the two function values, which
+/// the line search has already computed, give the curvature at the point the next step starts
+/// from, one order more accurately. `θ` is used only when it exceeds the rounding error of
+/// `6 (f − f₊)` and, given `max_ratio`, `|θ| ≤ max_ratio · sᵀy`.
 fn curvature_pair(
     run: &Run<'_>,
     xt: &[f64],
@@ -50,8 +67,8 @@ fn curvature_pair(
     s: &mut [f64],
     y: &mut [f64],
     steps: &mut [f64; 2],
-    f_old: Option<f64>,
-) -> Option<f64> {
+    secant: Option<ModifiedSecant>,
+) -> Option<Curvature> {
     for i in 0..s.len() {
         s[i] = run.x[i] - xt[i];
         y[i] = run.gradient[i] - gt[i];
@@ -59,18 +76,23 @@ fn curvature_pair(
     let step = norm(s);
     *steps = [steps[1], step];
     let mut sy = dot(s, y);
-    if let Some(f_old) = f_old {
+    let plain_scale = sy / dot(y, y);
+    if let Some(ModifiedSecant { f_old, max_ratio }) = secant {
         let theta = 6.0 * (f_old - run.value) + 3.0 * (dot(gt, s) + dot(&run.gradient, s));
         // Near a minimum with a large |f| the difference of the values drowns in their rounding:
         // then θ is noise and the plain pair is kept.
         let rounding = 6.0 * f64::EPSILON * (f_old.abs() + run.value.abs());
-        if theta.is_finite() && theta.abs() > rounding && sy + theta > 0.0 {
+        if theta.is_finite()
+            && theta.abs() > rounding
+            && sy + theta > 0.0
+            && max_ratio.is_none_or(|r| theta.abs() <= r * sy)
+        {
             let c = theta / (step * step);
             y.iter_mut().zip(s.iter()).for_each(|(y, s)| *y += c * s);
             sy = dot(s, y);
         }
     }
-    (sy > CURVATURE_EPS * step * norm(y)).then_some(sy)
+    (sy > CURVATURE_EPS * step * norm(y)).then_some(Curvature { sy, plain_scale })
 }
 
 /// BFGS with a dense inverse-Hessian approximation (`O(n²)` memory and work per iteration).
@@ -91,7 +113,7 @@ fn curvature_pair(
 ///
 /// Its line search may extend a step that still descends by up to twelve times its distance from
 /// the best step per trial ([`StrongWolfe::extrapolation`]), not four as MINPACK's default (which
-/// L-BFGS and Newton keep; L-BFGS to follow L-BFGS-B). Both scalings err towards short unit steps
+/// L-BFGS and Newton keep). Both scalings err towards short unit steps
 /// early on (on Rosenbrock's valley the first, cross-valley pair makes `H` about a thousand times
 /// too small along the valley), so the search must stretch them: reaching a step a hundred times
 /// the trial takes at least three extensions with four, two with twelve, while an overlong trial
@@ -167,11 +189,15 @@ impl Minimizer for Bfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(h.is_none(), &p);
-                let f_old = Some(run.value);
+                let secant = Some(ModifiedSecant {
+                    f_old: run.value,
+                    max_ratio: None,
+                });
                 if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps, f_old)
+                let Some(Curvature { sy, .. }) =
+                    curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps, secant)
                 else {
                     continue;
                 };
@@ -206,6 +232,16 @@ impl Minimizer for Bfgs {
 
 /// Limited-memory BFGS: keeps the last `memory` pairs `(s, y)` (`O(m n)` memory and work).
 ///
+/// Its pairs use the modified secant `y*` of Zhang, Deng and Chen (as [`Bfgs`], see
+/// `curvature_pair`), but more cautiously: not on the first two pairs of a run, and only when the
+/// correction is small against the plain curvature, `|θ| ≤ 0.3 sᵀy` (the Taylor argument behind it
+/// holds for short steps, where `θ / sᵀy = O(‖s‖)`). The initial matrix `γ I` takes
+/// `γ = sᵀy / yᵀy` from the latest plain pair (Nocedal & Wright, eq. 7.20). Over Rosenbrock's
+/// function in 2 to 100 dimensions this saves 3 % of the evaluations of the plain L-BFGS (which is
+/// L-BFGS-B's algorithm on an unconstrained problem) and over the 2-D test functions from 49 starts
+/// each 2 %; that it also brings 10- and 100-D Rosenbrock to L-BFGS-B's counts or below is luck of
+/// the constants (see `OPTIMIZATION.md`).
+///
 /// ```
 /// use nabla_optimize::{FnObjective, Lbfgs, Minimizer, Options};
 /// // A 50-dimensional ill-conditioned quadratic Σ i xᵢ².
@@ -237,11 +273,19 @@ impl Default for Lbfgs {
     }
 }
 
-/// A stored curvature pair with `ρ = 1 / sᵀy`.
+/// L-BFGS's first pairs stay plain: on short runs (Beale's and the three-hump camel function)
+/// the modified secant of the first two pairs costs one to three evaluations.
+const PLAIN_PAIRS: usize = 2;
+
+/// L-BFGS trusts the modified secant only when `|θ| ≤ MAX_THETA_RATIO · sᵀy`.
+const MAX_THETA_RATIO: f64 = 0.3;
+
+/// A stored curvature pair with `ρ = 1 / sᵀy` and `γ`, the scaling of `H₀` it gives when latest.
 struct Pair {
     s: Vec<f64>,
     y: Vec<f64>,
     rho: f64,
+    gamma: f64,
 }
 
 /// The two-loop recursion: `p = −H g` with `H` the L-BFGS inverse Hessian built on `γ I`.
@@ -256,8 +300,7 @@ fn two_loop(pairs: &VecDeque<Pair>, g: &[f64], p: &mut [f64], alpha: &mut Vec<f6
         alpha.push(a);
     }
     if let Some(last) = pairs.back() {
-        let gamma = 1.0 / (last.rho * dot(&last.y, &last.y));
-        p.iter_mut().for_each(|p| *p *= gamma);
+        p.iter_mut().for_each(|p| *p *= last.gamma);
     }
     for (pair, a) in pairs.iter().zip(alpha.iter().rev()) {
         let b = pair.rho * dot(&pair.y, p);
@@ -288,6 +331,8 @@ impl Minimizer for Lbfgs {
             let mut pairs: VecDeque<Pair> = VecDeque::with_capacity(self.memory);
             let mut alpha = Vec::with_capacity(self.memory);
             let mut steps = [f64::INFINITY; 2];
+            // Pairs stored in this run, including those dropped from memory or by a restart.
+            let mut stored = 0;
             loop {
                 two_loop(&pairs, &run.gradient, &mut p, &mut alpha);
                 if dot(&p, &run.gradient) >= 0.0 {
@@ -298,10 +343,17 @@ impl Minimizer for Lbfgs {
                     return Ok(StopReason::PredictedStep);
                 }
                 let alpha0 = first_trial(pairs.is_empty(), &p);
+                let secant = (stored >= PLAIN_PAIRS).then_some(ModifiedSecant {
+                    f_old: run.value,
+                    max_ratio: Some(MAX_THETA_RATIO),
+                });
                 if let Err(reason) = along(run, &p, &mut xt, &mut gt, &self.line_search, alpha0)? {
                     return Ok(reason);
                 }
-                if let Some(sy) = curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps, None) {
+                if let Some(Curvature { sy, plain_scale }) =
+                    curvature_pair(run, &xt, &gt, &mut s, &mut y, &mut steps, secant)
+                {
+                    stored += 1;
                     // Recycle the oldest pair's buffers once memory is full.
                     let recycled = if pairs.len() == self.memory {
                         pairs.pop_front()
@@ -312,10 +364,12 @@ impl Minimizer for Lbfgs {
                         s: vec![0.0; n],
                         y: vec![0.0; n],
                         rho: 0.0,
+                        gamma: 0.0,
                     });
                     std::mem::swap(&mut pair.s, &mut s);
                     std::mem::swap(&mut pair.y, &mut y);
                     pair.rho = 1.0 / sy;
+                    pair.gamma = plain_scale;
                     pairs.push_back(pair);
                 }
             }
@@ -336,9 +390,9 @@ mod tests {
 
     #[test]
     fn lbfgs_reaches_every_classic_minimum_within_scipys_evaluations() {
-        // Known exceptions: on 10- and 100-D Rosenbrock the paths differ (L-BFGS-B needs 89 and
-        // 607, and stops 9e-6 from the 100-D minimum).
-        assert_classic(&Lbfgs::default(), |r| r.lbfgsb, &[(1, 92), (2, 617)]);
+        // L-BFGS-B stops 9e-6 from the 100-D Rosenbrock minimum after 607 evaluations; we reach it
+        // within as many.
+        assert_classic(&Lbfgs::default(), |r| r.lbfgsb, &[(2, 607)]);
     }
 
     #[test]
