@@ -113,13 +113,13 @@ fn curvature_pair(
 ///
 /// Its line search may extend a step that still descends by up to twelve times its distance from
 /// the best step per trial ([`StrongWolfe::extrapolation`]), not four as MINPACK's default (which
-/// L-BFGS and Newton keep). Both scalings err towards short unit steps
-/// early on (on Rosenbrock's valley the first, cross-valley pair makes `H` about a thousand times
-/// too small along the valley), so the search must stretch them: reaching a step a hundred times
-/// the trial takes at least three extensions with four, two with twelve, while an overlong trial
-/// is cut back by one interpolation either way. On Rosenbrock's function from (−1.2, 1) this
-/// saves ten evaluations (41, as scipy's BFGS), though over starts around it the effect is
-/// within noise (see `OPTIMIZATION.md`).
+/// L-BFGS and Newton keep). Both scalings err towards short unit steps early on (on Rosenbrock's
+/// valley the first, cross-valley pair makes `H` about a thousand times too small along the
+/// valley), so the search must stretch them: reaching a step a hundred times the trial takes at
+/// least three extensions with four, two with twelve, while an overlong trial is cut back by one
+/// interpolation either way. On Rosenbrock's function from (−1.2, 1) this saves ten evaluations
+/// (41, as scipy's BFGS), though over starts around it the effect is within noise (see
+/// `OPTIMIZATION.md`).
 ///
 /// ```
 /// use nabla_optimize::{Bfgs, FnObjective, Minimizer, Options};
