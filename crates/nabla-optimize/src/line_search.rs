@@ -535,15 +535,19 @@ pub(crate) fn along(
 mod tests {
     use super::*;
 
-    /// Runs the strong Wolfe search on a scalar function given as `(φ, φ')`.
-    fn wolfe_on(phi: impl Fn(f64) -> (f64, f64), alpha0: f64) -> (LineStep, usize) {
+    /// Runs the strong Wolfe search `ls` on a scalar function given as `(φ, φ')`; the step and
+    /// the evaluations it took.
+    fn wolfe_on(
+        ls: &StrongWolfe,
+        phi: impl Fn(f64) -> (f64, f64),
+        alpha0: f64,
+    ) -> (LineStep, usize) {
         let (f0, g0) = phi(0.0);
         let mut count = 0;
         let mut eval = |a: f64| {
             count += 1;
             Ok(phi(a))
         };
-        let ls = StrongWolfe::default();
         let step = ls.search(&mut eval, f0, g0, alpha0).unwrap();
         (step, count)
     }
@@ -579,19 +583,7 @@ mod tests {
                     c2,
                     ..ls.clone()
                 };
-                let (f0, g0) = phi(0.0);
-                let mut count = 0;
-                let s = ls
-                    .search(
-                        &mut |a| {
-                            count += 1;
-                            Ok(phi(a))
-                        },
-                        f0,
-                        g0,
-                        alpha0,
-                    )
-                    .unwrap();
+                let (s, count) = wolfe_on(&ls, phi, alpha0);
                 assert!(s.converged, "alpha0 {alpha0}: {s:?}");
                 assert!(
                     strong_wolfe_holds(phi, &s, c1, c2),
@@ -606,10 +598,18 @@ mod tests {
     #[test]
     fn quadratic_accepts_the_exact_step_at_once() {
         // φ(α) = (α - 1)²: the unit step is exact.
-        let (s, count) = wolfe_on(|a| ((a - 1.0).powi(2), 2.0 * (a - 1.0)), 1.0);
+        let (s, count) = wolfe_on(
+            &StrongWolfe::default(),
+            |a| ((a - 1.0).powi(2), 2.0 * (a - 1.0)),
+            1.0,
+        );
         assert_eq!((s.alpha, count), (1.0, 1));
         // From a tiny step it extrapolates and still converges quickly.
-        let (s, count) = wolfe_on(|a| ((a - 1.0).powi(2), 2.0 * (a - 1.0)), 1e-4);
+        let (s, count) = wolfe_on(
+            &StrongWolfe::default(),
+            |a| ((a - 1.0).powi(2), 2.0 * (a - 1.0)),
+            1e-4,
+        );
         assert!(
             s.converged && (s.alpha - 1.0).abs() < 0.9 && count <= 8,
             "{s:?} {count}"
@@ -682,24 +682,12 @@ mod tests {
     fn a_larger_extrapolation_stretches_a_short_trial_in_fewer_evaluations() {
         // φ(α) = (α − 100)² tried first at α = 1: the minimum lies a hundred trials out.
         let phi = |a: f64| ((a - 100.0).powi(2), 2.0 * (a - 100.0));
-        let (f0, g0) = phi(0.0);
         let count = |extrapolation: f64| {
             let ls = StrongWolfe {
                 extrapolation,
                 ..StrongWolfe::default()
             };
-            let mut count = 0;
-            let s = ls
-                .search(
-                    &mut |a| {
-                        count += 1;
-                        Ok(phi(a))
-                    },
-                    f0,
-                    g0,
-                    1.0,
-                )
-                .unwrap();
+            let (s, count) = wolfe_on(&ls, phi, 1.0);
             assert!(strong_wolfe_holds(phi, &s, ls.c1, ls.c2), "{s:?}");
             count
         };
@@ -751,7 +739,7 @@ mod tests {
                 let d = a - c;
                 (d * d + k * d.powi(4), 2.0 * d + 4.0 * k * d.powi(3))
             };
-            let (s, count) = wolfe_on(phi, alpha0);
+            let (s, count) = wolfe_on(&StrongWolfe::default(), phi, alpha0);
             prop_assert!(s.converged, "{:?}", s);
             prop_assert!(strong_wolfe_holds(phi, &s, 1e-4, 0.9), "{:?}", s);
             prop_assert!(count <= 20, "{} evaluations", count);

@@ -2,9 +2,9 @@
 
 use proptest::prelude::*;
 
-/// Expression text over `x`, `y`, `z` mixing every operator and most functions.
-pub fn expression() -> impl Strategy<Value = String> {
-    let leaf = prop_oneof![
+/// A symbol `x`, `y` or `z`, or a number: integer, fraction, `pi` or a float.
+pub fn leaf() -> impl Strategy<Value = String> {
+    prop_oneof![
         Just("x".to_string()),
         Just("y".to_string()),
         Just("z".to_string()),
@@ -12,8 +12,12 @@ pub fn expression() -> impl Strategy<Value = String> {
         (1i64..5, 2i64..5).prop_map(|(p, q)| format!("({p}/{q})")),
         Just("pi".to_string()),
         Just("2.5".to_string()),
-    ];
-    leaf.prop_recursive(4, 24, 3, |inner| {
+    ]
+}
+
+/// Expression text over `x`, `y`, `z` mixing every operator and most functions.
+pub fn expression() -> impl Strategy<Value = String> {
+    leaf().prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),

@@ -316,23 +316,22 @@ macro_rules! same_named_instructions {
             first: Self::Register,
             second: Operand<Self::Register>,
         ) -> Result<(), IcedError> {
+            // iced-x86 has one method per operand type: the same match for either kind.
+            macro_rules! emit {
+                ($second:expr) => {
+                    match operation {
+                        Binary::Add => code.vaddpd(into, first, $second),
+                        Binary::Sub => code.vsubpd(into, first, $second),
+                        Binary::Mul => code.vmulpd(into, first, $second),
+                        Binary::Div => code.vdivpd(into, first, $second),
+                        Binary::And => code.$and(into, first, $second),
+                        Binary::Xor => code.$xor(into, first, $second),
+                    }
+                };
+            }
             match second {
-                Operand::Register(second) => match operation {
-                    Binary::Add => code.vaddpd(into, first, second),
-                    Binary::Sub => code.vsubpd(into, first, second),
-                    Binary::Mul => code.vmulpd(into, first, second),
-                    Binary::Div => code.vdivpd(into, first, second),
-                    Binary::And => code.$and(into, first, second),
-                    Binary::Xor => code.$xor(into, first, second),
-                },
-                Operand::Memory(second) => match operation {
-                    Binary::Add => code.vaddpd(into, first, second),
-                    Binary::Sub => code.vsubpd(into, first, second),
-                    Binary::Mul => code.vmulpd(into, first, second),
-                    Binary::Div => code.vdivpd(into, first, second),
-                    Binary::And => code.$and(into, first, second),
-                    Binary::Xor => code.$xor(into, first, second),
-                },
+                Operand::Register(second) => emit!(second),
+                Operand::Memory(second) => emit!(second),
             }
         }
 

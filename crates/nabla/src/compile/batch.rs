@@ -711,15 +711,7 @@ mod tests {
     /// Expressions of the operations AVX loops have (`expression()` adds functions and powers).
     #[cfg(target_arch = "x86_64")]
     fn arithmetic() -> impl Strategy<Value = String> {
-        let leaf = prop_oneof![
-            Just("x".to_string()),
-            Just("y".to_string()),
-            Just("z".to_string()),
-            (1i64..6).prop_map(|n| n.to_string()),
-            (1i64..5, 2i64..5).prop_map(|(p, q)| format!("({p}/{q})")),
-            Just("2.5".to_string()),
-        ];
-        leaf.prop_recursive(4, 24, 3, |inner| {
+        crate::testing::leaf().prop_recursive(4, 24, 3, |inner| {
             prop_oneof![
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} + {b})")),
                 (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a} - {b})")),
@@ -730,6 +722,12 @@ mod tests {
                 inner.prop_map(|a| format!("sqrt({a}^2 + 2)")),
             ]
         })
+    }
+
+    /// `n` coordinates drawn from `[0.3, 1.7)`.
+    fn random_point(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        (0..n).map(|_| 0.3 + 1.4 * rng.f64()).collect()
     }
 
     fn close(a: &[f64], b: &[f64], scale: f64) -> bool {
@@ -850,8 +848,7 @@ mod tests {
             let mut s = Store::new();
             // Two shapes side by side over the same terms, merged into one batch.
             let (f, inputs) = shifted_sum(&mut s, &format!("{template} + {second}"), terms, dy, dz);
-            let mut rng = fastrand::Rng::with_seed(seed);
-            let point: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+            let point = random_point(inputs.len(), seed);
             let batched = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
             prop_assume!(batched.batches.iter().any(|b| b.native.is_some()));
             let flat = Program::flat_value_and_gradient(&mut s, f, &inputs).unwrap();
@@ -884,8 +881,7 @@ mod tests {
             let template = format!("x*y*z*({a}) + ({b})*(y - z)^2");
             let (f, inputs) = shifted_sum(&mut s, &template, terms, dy, dz);
             let program = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
-            let mut rng = fastrand::Rng::with_seed(seed);
-            let x: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+            let x = random_point(inputs.len(), seed);
             let mut compared = 0;
             for batch in &program.batches {
                 // Terms that merge (`Σ a_k`) leave no batch of consecutive slots.
@@ -926,8 +922,7 @@ mod tests {
         ) {
             let mut s = Store::new();
             let (f, inputs) = repeated_sum(&mut s, &template, terms, &extra);
-            let mut rng = fastrand::Rng::with_seed(seed);
-            let x: Vec<f64> = inputs.iter().map(|_| 0.3 + 1.4 * rng.f64()).collect();
+            let x = random_point(inputs.len(), seed);
 
             let batched = Program::value_and_gradient(&mut s, f, &inputs).unwrap();
             let flat = Program::flat_value_and_gradient(&mut s, f, &inputs).unwrap();
