@@ -9,9 +9,9 @@
 //!
 //! A large sum whose terms repeat one shape (`Σᵢ g(xᵢ, xᵢ₊₁)`) compiles that shape once and runs
 //! it over blocks of terms (module `batch`). Over `f64`, large batches run as SIMD loops in machine
-//! code (module `avx` for four lanes on x86-64, module `native` with Cranelift elsewhere and for
-//! the other templates), and an evaluator that has run a program often enough compiles its
-//! instructions to machine code too (module `native`).
+//! code (module `avx`: eight or four lanes with AVX-512 or AVX2 on x86-64; module `native`, with
+//! Cranelift, elsewhere and for the other templates), and an evaluator that has run a program
+//! often enough compiles its instructions to machine code too (module `native`).
 
 #[cfg(target_arch = "x86_64")]
 mod avx;
