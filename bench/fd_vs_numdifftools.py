@@ -4,8 +4,10 @@
 How to run (from the repository root; the venv lives outside the repository):
 
     python3 -m venv /work/venvs/fd
-    /work/venvs/fd/bin/pip install numdifftools scipy numpy
+    /work/venvs/fd/bin/pip install numdifftools scipy numpy mpmath
     /work/venvs/fd/bin/python bench/fd_vs_numdifftools.py > /tmp/fd_table.md
+    # the same against float64 closed forms (the reference of earlier runs):
+    /work/venvs/fd/bin/python bench/fd_vs_numdifftools.py --float64-reference
 
 The script runs `cargo run --release -p nabla-autodiff --example fd_accuracy`, which prints one
 JSON line per (function, point, kind, entry) with nabla's estimate, error estimate, evaluation
@@ -16,8 +18,12 @@ count and the exact value, then evaluates the same functions at the same points 
   the error estimate is the `error` attribute.
 Every tool's evaluations are counted by wrapping the function and counting the points it is
 evaluated at (a vectorised call on k points counts k); for gradient and Hessian entries the count
-is that of the whole gradient or Hessian call, as in nabla's output. Exact values come from the
-Rust example (closed-form derivatives; nabla's tiny true errors confirm them). Correct digits are
+is that of the whole gradient or Hessian call, as in nabla's output. Exact values are the
+true derivatives at the binary input point, computed by mpmath at 50 digits (`mp.diff` of the
+50-digit function, checked against the closed forms to 1e-50); with `--float64-reference`, the
+Rust example's closed forms evaluated in float64, as in earlier runs of the table, whose own
+rounding (up to a few ulps) is of the size of the errors compared near 16 digits. Both
+references apply to all tools alike. Correct digits are
 -log10 of the relative error (absolute where the exact value is 0), clamped to [0, 17], "nan"
 where the tool returned no finite estimate (counted as 0 in the medians); "bound" says whether
 the tool's error estimate is >= the true error.
@@ -30,8 +36,10 @@ import math
 import pathlib
 import statistics
 import subprocess
+import sys
 import warnings
 
+import mpmath as mp
 import numdifftools as nd
 import numpy as np
 import scipy
@@ -61,6 +69,41 @@ BIVARIATE = {
 
 TOOLS = ("nabla", "numdifftools", "scipy")
 
+# The exact derivatives at the binary input point, in 50-digit arithmetic: the closed forms of
+# the Rust example evaluated in float64 carry their own rounding (a few ulps), as large as the
+# errors compared near 16 digits. mp.mpf(float) is the float's exact binary value.
+mp.mp.dps = 50
+
+MP_SCALAR = {
+    "exp(x)": mp.exp,
+    "sin(x)": mp.sin,
+    "ln(x)": mp.log,
+    "1/(1+x^2)": lambda x: 1 / (1 + x * x),
+    "x*exp(sin(x))": lambda x: x * mp.exp(mp.sin(x)),
+    "sqrt(1+x^2)": lambda x: mp.sqrt(1 + x * x),
+    "tanh(x)": mp.tanh,
+    "exp(x)*cos(3x)": lambda x: mp.exp(x) * mp.cos(3 * x),
+}
+
+MP_BIVARIATE = {
+    "exp(x)*sin(y)+x^2*y^3": lambda x, y: mp.exp(x) * mp.sin(y) + x**2 * y**3,
+    "rosenbrock": lambda x, y: 100 * (y - x**2) ** 2 + (1 - x) ** 2,
+    "sin(x*y)+ln(1+x^2+y^2)": lambda x, y: mp.sin(x * y) + mp.log(1 + x**2 + y**2),
+}
+
+
+def exact_mp(row):
+    """The derivative of the row's entry at the row's (binary) point, to about 45 digits:
+    mpmath's differentiation of the 50-digit function (analytic functions: its extrapolated
+    differences at 50 digits are exact far beyond float64)."""
+    point = [mp.mpf(v) for v in row["point"]]
+    if row["kind"] == "derivative":
+        return mp.diff(MP_SCALAR[row["function"]], point[0])
+    order = [0, 0]
+    for i in row["entry"]:  # [i] for a gradient entry, [i, j] for a Hessian entry
+        order[i] += 1
+    return mp.diff(MP_BIVARIATE[row["function"]], point, tuple(order))
+
 
 class Counted:
     """Wraps f and counts the points it is evaluated at; `arity` is the length of the leading
@@ -76,11 +119,12 @@ class Counted:
 
 
 def digits(estimate, exact):
-    """Correct digits; NaN when the tool returned no finite estimate."""
+    """Correct digits; NaN when the tool returned no finite estimate. `exact` may be an mpf:
+    the error is then taken in 50-digit arithmetic."""
     if not math.isfinite(estimate):
         return math.nan
-    error = abs(estimate - exact)
-    relative = error / abs(exact) if exact != 0 else error
+    error = float(abs(mp.mpf(estimate) - exact))
+    relative = error / float(abs(exact)) if exact != 0 else error
     return min(17.0, max(0.0, -math.log10(max(relative, 1e-17))))
 
 
@@ -89,7 +133,7 @@ def zero_if_nan(d):
 
 
 def result(estimate, error_estimate, evaluations, exact):
-    true_error = abs(float(estimate) - exact)
+    true_error = float(abs(mp.mpf(float(estimate)) - exact))
     return {
         "digits": digits(float(estimate), exact),
         "evaluations": int(evaluations),
@@ -141,12 +185,15 @@ def run_nabla():
 
 
 def main():
+    float64_reference = "--float64-reference" in sys.argv[1:]
     rows = run_nabla()
     peers = {"numdifftools": numdifftools_call, "scipy": scipy_call}
     cache = {}  # one peer call per (tool, function, point, kind): gradient/Hessian entries share it
     for row in rows:
         kind = "hessian" if row["kind"].startswith("hessian") else row["kind"]
         f = SCALAR[row["function"]] if kind == "derivative" else BIVARIATE[row["function"]]
+        if not float64_reference:
+            row["exact"] = exact_mp(row)
         row["nabla"] = result(row["estimate"], row["error_estimate"], row["evaluations"], row["exact"])
         for tool, call in peers.items():
             key = (tool, row["function"], tuple(row["point"]), kind)
@@ -158,7 +205,7 @@ def main():
             index = tuple(row["entry"])
             row[tool] = result(estimate[index], error[index], evaluations, row["exact"])
 
-    print(f"numdifftools {nd.__version__}, scipy {scipy.__version__}, numpy {np.__version__}\n")
+    print(f"numdifftools {nd.__version__}, scipy {scipy.__version__}, numpy {np.__version__}, mpmath {mp.__version__}; reference: {'float64 closed forms' if float64_reference else 'mpmath, 50 digits'}\n")
     head = "| function | point | kind |"
     rule = "|---|---|---|"
     for tool in TOOLS:
@@ -195,7 +242,9 @@ def main():
         misses = sum(not r[tool]["bound"] for r in rows)
         ratios = [r[tool]["overestimate"] for r in rows if math.isfinite(r[tool]["overestimate"])]
         parts.append(
-            f"{tool}: median {med_digits:.1f} digits, median {med_evals:g} evaluations, "
+            f"{tool}: median {med_digits:.1f} digits "
+            f"(mean {statistics.mean(zero_if_nan(r[tool]['digits']) for r in rows):.3f}), "
+            f"median {med_evals:g} evaluations, "
             f"error estimate below true error in {misses}/{len(rows)} "
             f"(median error estimate / true error {statistics.median(ratios):.2g})"
         )
