@@ -45,7 +45,7 @@
 //! | second order | [`HyperDual`], [`hessian_forward`] | n(n+1)/2 evaluations for a Hessian |
 //! | reverse | [`Var`], [`Recording`], [`gradient_reverse`], [`vjp`], [`jacobian_reverse`] | one evaluation + one sweep |
 //! | forward-over-reverse | [`hvp`], [`hessian_reverse`] | one sweep per Hessian column |
-//! | finite differences | [`finite_diff`] | 14 to 20 evaluations per partial, with error estimate |
+//! | finite differences | [`finite_diff`] | 24 to 30 evaluations per partial, with error estimate |
 //!
 //! The same generic function also runs on the symbolic numbers of the `nabla` crate
 //! (`nabla::trace::trace`), which turn it into an expression whose gradient nabla compiles to
