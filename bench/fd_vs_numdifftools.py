@@ -47,25 +47,29 @@ from scipy import differentiate as sd
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-# Same names as in crates/nabla-autodiff/examples/fd_accuracy.rs; written with numpy so that
-# scipy.differentiate can evaluate them vectorised.
-SCALAR = {
-    "exp(x)": np.exp,
-    "sin(x)": np.sin,
-    "ln(x)": np.log,
-    "1/(1+x^2)": lambda x: 1.0 / (1.0 + x * x),
-    "x*exp(sin(x))": lambda x: x * np.exp(np.sin(x)),
-    "sqrt(1+x^2)": lambda x: np.sqrt(1.0 + x * x),
-    "tanh(x)": np.tanh,
-    "exp(x)*cos(3x)": lambda x: np.exp(x) * np.cos(3.0 * x),
+# Same names as in crates/nabla-autodiff/examples/fd_accuracy.rs. Each is written once over a math
+# module `m`: numpy (vectorised, as scipy.differentiate evaluates several points per call) for the
+# tools, mpmath for the exact references.
+SCALAR_OVER = {
+    "exp(x)": lambda m, x: m.exp(x),
+    "sin(x)": lambda m, x: m.sin(x),
+    "ln(x)": lambda m, x: m.log(x),
+    "1/(1+x^2)": lambda m, x: 1 / (1 + x * x),
+    "x*exp(sin(x))": lambda m, x: x * m.exp(m.sin(x)),
+    "sqrt(1+x^2)": lambda m, x: m.sqrt(1 + x * x),
+    "tanh(x)": lambda m, x: m.tanh(x),
+    "exp(x)*cos(3x)": lambda m, x: m.exp(x) * m.cos(3 * x),
 }
 
-# Functions of v = (x, y); v may carry extra axes (scipy evaluates several points per call).
-BIVARIATE = {
-    "exp(x)*sin(y)+x^2*y^3": lambda v: np.exp(v[0]) * np.sin(v[1]) + v[0] ** 2 * v[1] ** 3,
-    "rosenbrock": lambda v: 100.0 * (v[1] - v[0] ** 2) ** 2 + (1.0 - v[0]) ** 2,
-    "sin(x*y)+ln(1+x^2+y^2)": lambda v: np.sin(v[0] * v[1]) + np.log(1.0 + v[0] ** 2 + v[1] ** 2),
+BIVARIATE_OVER = {
+    "exp(x)*sin(y)+x^2*y^3": lambda m, x, y: m.exp(x) * m.sin(y) + x**2 * y**3,
+    "rosenbrock": lambda m, x, y: 100 * (y - x**2) ** 2 + (1 - x) ** 2,
+    "sin(x*y)+ln(1+x^2+y^2)": lambda m, x, y: m.sin(x * y) + m.log(1 + x**2 + y**2),
 }
+
+# The tools' functions; bivariate ones of v = (x, y), where v may carry extra axes.
+SCALAR = {name: (lambda f: lambda x: f(np, x))(f) for name, f in SCALAR_OVER.items()}
+BIVARIATE = {name: (lambda f: lambda v: f(np, v[0], v[1]))(f) for name, f in BIVARIATE_OVER.items()}
 
 TOOLS = ("nabla", "numdifftools", "scipy")
 
@@ -74,22 +78,8 @@ TOOLS = ("nabla", "numdifftools", "scipy")
 # errors compared near 16 digits. mp.mpf(float) is the float's exact binary value.
 mp.mp.dps = 50
 
-MP_SCALAR = {
-    "exp(x)": mp.exp,
-    "sin(x)": mp.sin,
-    "ln(x)": mp.log,
-    "1/(1+x^2)": lambda x: 1 / (1 + x * x),
-    "x*exp(sin(x))": lambda x: x * mp.exp(mp.sin(x)),
-    "sqrt(1+x^2)": lambda x: mp.sqrt(1 + x * x),
-    "tanh(x)": mp.tanh,
-    "exp(x)*cos(3x)": lambda x: mp.exp(x) * mp.cos(3 * x),
-}
-
-MP_BIVARIATE = {
-    "exp(x)*sin(y)+x^2*y^3": lambda x, y: mp.exp(x) * mp.sin(y) + x**2 * y**3,
-    "rosenbrock": lambda x, y: 100 * (y - x**2) ** 2 + (1 - x) ** 2,
-    "sin(x*y)+ln(1+x^2+y^2)": lambda x, y: mp.sin(x * y) + mp.log(1 + x**2 + y**2),
-}
+MP_SCALAR = {name: (lambda f: lambda x: f(mp, x))(f) for name, f in SCALAR_OVER.items()}
+MP_BIVARIATE = {name: (lambda f: lambda x, y: f(mp, x, y))(f) for name, f in BIVARIATE_OVER.items()}
 
 
 def exact_mp(row):
