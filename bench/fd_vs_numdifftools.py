@@ -163,9 +163,41 @@ def scipy_call(kind, f, point):
     return np.asarray(r.ddf), np.asarray(r.error), g.points
 
 
-def run_nabla():
+# Where `--random` draws its points: boxes inside each function's domain, at most a few of its
+# scales wide, so that no tool meets a singularity or an overflow.
+DOMAINS = {
+    "exp(x)": [(-3, 3)],
+    "sin(x)": [(-3, 3)],
+    "ln(x)": [(0.2, 10)],
+    "1/(1+x^2)": [(-2, 2)],
+    "x*exp(sin(x))": [(-3, 3)],
+    "sqrt(1+x^2)": [(-3, 3)],
+    "tanh(x)": [(-2.5, 2.5)],
+    "exp(x)*cos(3x)": [(-1.5, 1.5)],
+    "exp(x)*sin(y)+x^2*y^3": [(-1.5, 1.5), (-1.5, 1.5)],
+    "rosenbrock": [(-2, 2), (-1, 3)],
+    "sin(x*y)+ln(1+x^2+y^2)": [(-2, 2), (-2, 2)],
+}
+
+
+def random_cases(count, seed):
+    """`count` points per function, uniform in its box, rounded to 3 decimals as a user would
+    type them: the example's standard input (name, then coordinates, tab-separated)."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for name, box in DOMAINS.items():
+        for _ in range(count):
+            point = [round(float(rng.uniform(lo, hi)), 3) for lo, hi in box]
+            lines.append("\t".join([name] + [repr(v) for v in point]))
+    return "\n".join(lines) + "\n"
+
+
+def run_nabla(cases=None):
+    """nabla's rows: the example's fixed points, or the `cases` given (see `random_cases`)."""
+    args = ["cargo", "run", "--release", "-q", "-p", "nabla-autodiff", "--example", "fd_accuracy"]
     out = subprocess.run(
-        ["cargo", "run", "--release", "-q", "-p", "nabla-autodiff", "--example", "fd_accuracy"],
+        args + (["--", "--stdin"] if cases else []),
+        input=cases,
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -174,9 +206,40 @@ def run_nabla():
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
+def option(name, default):
+    """The integer after `name` on the command line, or `default`."""
+    args = sys.argv[1:]
+    return int(args[args.index(name) + 1]) if name in args else default
+
+
+def print_by_function(rows):
+    """Per function and kind: mean digits of each tool, and in how many rows nabla has at least
+    as many digits as numdifftools."""
+    print(
+        "| function | kind | rows | "
+        + " | ".join(f"{t} mean digits" for t in TOOLS)
+        + " | nabla >= numdifftools | nabla evals (median) | numdifftools evals |"
+    )
+    print("|---|---|--:|" + "--:|" * len(TOOLS) + "--:|--:|--:|")
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["function"], r["kind"]), []).append(r)
+    for (function, kind), sub in groups.items():
+        means = [statistics.mean(zero_if_nan(r[t]["digits"]) for r in sub) for t in TOOLS]
+        ahead = sum(r["nabla"]["digits"] >= r["numdifftools"]["digits"] for r in sub)
+        evals = [statistics.median(r[t]["evaluations"] for r in sub) for t in ("nabla", "numdifftools")]
+        print(
+            f"| `{function}` | {kind} | {len(sub)} | "
+            + " | ".join(f"{m:.2f}" for m in means)
+            + f" | {ahead} | {evals[0]:g} | {evals[1]:g} |"
+        )
+
+
 def main():
     float64_reference = "--float64-reference" in sys.argv[1:]
-    rows = run_nabla()
+    per_function = option("--random", 0)
+    seed = option("--seed", 1)
+    rows = run_nabla(random_cases(per_function, seed) if per_function else None)
     peers = {"numdifftools": numdifftools_call, "scipy": scipy_call}
     cache = {}  # one peer call per (tool, function, point, kind): gradient/Hessian entries share it
     for row in rows:
@@ -196,6 +259,12 @@ def main():
             row[tool] = result(estimate[index], error[index], evaluations, row["exact"])
 
     print(f"numdifftools {nd.__version__}, scipy {scipy.__version__}, numpy {np.__version__}, mpmath {mp.__version__}; reference: {'float64 closed forms' if float64_reference else 'mpmath, 50 digits'}\n")
+    if per_function:
+        print(f"{per_function} random points per function (seed {seed}), boxes in DOMAINS\n")
+        print_by_function(rows)
+        print()
+        print_summary(rows)
+        return
     head = "| function | point | kind |"
     rule = "|---|---|---|"
     for tool in TOOLS:
@@ -225,6 +294,10 @@ def main():
         print(f"| {kind} | {len(sub)} | " + " | ".join(cells) + " |")
 
     print()
+    print_summary(rows)
+
+
+def print_summary(rows):
     parts = []
     for tool in TOOLS:
         med_digits = statistics.median(zero_if_nan(r[tool]["digits"]) for r in rows)

@@ -2,13 +2,15 @@
 //! line per (function, point, kind, entry), read by `bench/fd_vs_numdifftools.py`, which runs
 //! numdifftools and `scipy.differentiate` on the same cases.
 //!
-//! Run: `cargo run --release -p nabla-autodiff --example fd_accuracy`
+//! Run: `cargo run --release -p nabla-autodiff --example fd_accuracy` for the fixed points below,
+//! or with `-- --stdin` for the cases given on standard input (see [`stdin_rows`]).
 //!
 //! Every call uses `FdOptions::default()`. `evaluations` counts the calls of `f` made by the
 //! whole `derivative`, `gradient` or `hessian` call the entry comes from (a gradient or Hessian
 //! entry shares the count of its whole gradient or Hessian). `digits` is `−log10` of the
 //! relative error (of the absolute error where the exact value is 0), clamped to `[0, 17]`.
 
+use nabla_autodiff::Error;
 use nabla_autodiff::finite_diff::{FdOptions, derivative, gradient, hessian};
 
 /// A function of one variable, its exact derivative and the points to test at.
@@ -151,36 +153,76 @@ fn report(
     );
 }
 
-fn main() -> Result<(), nabla_autodiff::Error> {
+/// The rows of one derivative case.
+fn scalar_rows(&(name, f, df, _): &Scalar, x: f64, opts: &FdOptions) -> Result<(), Error> {
+    let d = derivative(f, x, opts)?;
+    report(
+        name,
+        &[x],
+        "derivative",
+        &[],
+        (d.estimate, df(x), d.error, d.evaluations),
+    );
+    Ok(())
+}
+
+/// The rows of one gradient and Hessian case: both gradient entries and the upper triangle of
+/// the Hessian (the lower one mirrors it in every tool compared).
+fn bivariate_rows(case: &Bivariate, point: &[f64; 2], opts: &FdOptions) -> Result<(), Error> {
+    let [x, y] = *point;
+    let g = gradient(case.f, point, opts)?;
+    for (i, &exact) in (case.gradient)(x, y).iter().enumerate() {
+        let row = (g.estimate[i], exact, g.error[i], g.evaluations);
+        report(case.name, point, "gradient", &[i], row);
+    }
+    let h = hessian(case.f, point, opts)?;
+    let exact = (case.hessian)(x, y);
+    for (i, j) in [(0, 0), (0, 1), (1, 1)] {
+        let kind = if i == j {
+            "hessian-pure"
+        } else {
+            "hessian-mixed"
+        };
+        let row = (h.estimate[i][j], exact[i][j], h.error[i][j], h.evaluations);
+        report(case.name, point, kind, &[i, j], row);
+    }
+    Ok(())
+}
+
+/// The rows of the cases read from standard input, one per line: a function name of the tables
+/// above, a tab, and the point's coordinates separated by tabs.
+fn stdin_rows(opts: &FdOptions) -> Result<(), Box<dyn std::error::Error>> {
+    for line in std::io::stdin().lines() {
+        let line = line?;
+        let mut fields = line.split('\t');
+        let name = fields.next().unwrap_or_default();
+        let point = fields.map(str::parse).collect::<Result<Vec<f64>, _>>()?;
+        if let (Some(case), [x]) = (SCALAR.iter().find(|c| c.0 == name), point.as_slice()) {
+            scalar_rows(case, *x, opts)?;
+        } else if let (Some(case), [x, y]) =
+            (BIVARIATE.iter().find(|c| c.name == name), point.as_slice())
+        {
+            bivariate_rows(case, &[*x, *y], opts)?;
+        } else {
+            return Err(format!("no case {name:?} of {} coordinates", point.len()).into());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opts = FdOptions::default();
-    for &(name, f, df, points) in SCALAR {
-        for &x in points {
-            let d = derivative(f, x, &opts)?;
-            let row = (d.estimate, df(x), d.error, d.evaluations);
-            report(name, &[x], "derivative", &[], row);
+    if std::env::args().any(|a| a == "--stdin") {
+        return stdin_rows(&opts);
+    }
+    for case in SCALAR {
+        for &x in case.3 {
+            scalar_rows(case, x, &opts)?;
         }
     }
     for case in BIVARIATE {
         for point in case.points {
-            let [x, y] = *point;
-            let g = gradient(case.f, point, &opts)?;
-            let exact = (case.gradient)(x, y);
-            for (i, &exact) in exact.iter().enumerate() {
-                let row = (g.estimate[i], exact, g.error[i], g.evaluations);
-                report(case.name, point, "gradient", &[i], row);
-            }
-            let h = hessian(case.f, point, &opts)?;
-            let exact = (case.hessian)(x, y);
-            // The upper triangle: the lower one mirrors it in every tool compared.
-            for (i, j) in [(0, 0), (0, 1), (1, 1)] {
-                let kind = if i == j {
-                    "hessian-pure"
-                } else {
-                    "hessian-mixed"
-                };
-                let row = (h.estimate[i][j], exact[i][j], h.error[i][j], h.evaluations);
-                report(case.name, point, kind, &[i, j], row);
-            }
+            bivariate_rows(case, point, &opts)?;
         }
     }
     Ok(())

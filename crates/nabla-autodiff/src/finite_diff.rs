@@ -23,8 +23,8 @@
 //!
 //! Near the kept level the error of a smooth function is mostly the rounding of its values,
 //! amplified by `1/h` and the Richardson weights. Where the budget of `max_levels` levels
-//! leaves room, the window of levels the kept estimate combines is taken again at steps scaled
-//! by 31/32, and the mean of the two estimates replaces the kept one if they agree within its
+//! leaves room, the window of levels the kept estimate combines (of either kind above) is taken
+//! again at steps scaled by 31/32, and the mean of the two estimates replaces the kept one if they agree within its
 //! error estimate: nearly the same truncation error, independent rounding.
 //!
 //! The first step is large (`max(1, |x|)`), so that the windows with the least rounding noise
@@ -377,8 +377,8 @@ pub fn hessian(
 /// The estimates and error estimates of the entries whose base differences (value, absolute
 /// noise scale) `base` returns at the step scale it is given (the first step times that scale):
 /// the levels `scale = 1 / r^k` until every entry has passed its minimum error, then, where the
-/// evaluation budget of `max_levels` levels allows, the window of the kept estimates again at
-/// steps offset by [`OFFSET_STEP`], for [`Pick::average`].
+/// evaluation budget of `max_levels` levels allows, the windows of the kept estimates (full
+/// order or least rounded) again at steps offset by [`OFFSET_STEP`], for [`Pick::average`].
 fn extrapolate(
     safety: f64,
     opts: &FdOptions,
@@ -395,16 +395,16 @@ fn extrapolate(
         }
     }
     let mut picks = ex.finish()?;
-    let kept = picks.iter().filter_map(|p| p.level);
-    if let (Some(first), Some(last)) = (kept.clone().min(), kept.max()) {
-        let first = first + 1 - opts.order / 2;
+    let windows = picks.iter().map(|p| p.window);
+    let first = windows.clone().map(|w| w.first()).min();
+    if let (Some(first), Some(last)) = (first, windows.map(|w| w.last).max()) {
         if levels + last + 1 - first <= opts.max_levels {
             let mut offset = Extrapolator::new(safety);
             for k in first..=last {
                 offset.push(base(level_scale(OFFSET_STEP, k))?, opts);
             }
             for (pick, entry) in picks.iter_mut().zip(&offset.entries) {
-                pick.average(entry, first, opts);
+                pick.average(entry, first);
             }
         }
     }
@@ -552,38 +552,53 @@ struct Best {
     rest: f64,
     /// The kept level is the last one pushed, so the next change also measures its error.
     is_last: bool,
-    /// Its index among all levels pushed.
-    level: usize,
+    /// Its place in the table: the last column (the full order) at the level it was found.
+    window: Window,
 }
 
 /// The estimate an [`Entry`] returns.
 struct Pick {
     estimate: f64,
     error: f64,
-    /// The level of the kept full-order estimate, where that is the pick (`None` for a less
-    /// extrapolated estimate of [`Entry::least_rounded`]).
-    level: Option<usize>,
+    /// Where in the table the estimate comes from, for the offset table.
+    window: Window,
+}
+
+/// The levels an estimate of the Richardson table combines: `column + 1` consecutive ones
+/// ending at level `last` (counted among all levels pushed).
+#[derive(Clone, Copy)]
+struct Window {
+    last: usize,
+    column: usize,
+}
+
+impl Window {
+    fn first(self) -> usize {
+        self.last - self.column
+    }
 }
 
 impl Pick {
-    /// Averages the pick with the full-order estimate of the same level in `offset`, the table
-    /// of the same window at steps scaled by [`OFFSET_STEP`] (whose first level is level
-    /// `first`), when the two agree within the pick's error estimate. Near the kept level the
-    /// error is mostly the rounding of the function values, amplified by the Richardson
-    /// weights, and the offset steps round independently: the mean carries up to √2 less of it.
-    /// The error estimate becomes the distance to the pick plus the pick's, a bound whenever
-    /// that one is.
-    fn average(&mut self, offset: &Entry, first: usize, opts: &FdOptions) {
-        let m = opts.order / 2;
-        let Some(level) = self.level else { return };
+    /// Averages the pick with the estimate of the same window in `offset`, the table of the
+    /// same levels at steps scaled by [`OFFSET_STEP`] (whose first level is level `first`),
+    /// when the two agree within the pick's error estimate. Near the kept level the error is
+    /// mostly the rounding of the function values, amplified by the Richardson weights, and the
+    /// offset steps round independently: the mean carries up to √2 less of it. The error
+    /// estimate becomes the distance to the pick plus the pick's, a bound whenever that one is.
+    fn average(&mut self, offset: &Entry, first: usize) {
+        let window = self.window;
         // A restart (a point outside the domain) shortens the offset table: no counterpart then.
         if offset.levels.len() != offset.pushed {
             return;
         }
-        let Some(other) = offset.levels.get(level - first).filter(|l| l.depth == m) else {
+        let Some(other) = offset
+            .levels
+            .get(window.last - first)
+            .filter(|l| window.column < l.depth)
+            .map(|l| l.row[window.column])
+        else {
             return;
         };
-        let other = other.row[m - 1];
         if (other - self.estimate).abs() <= self.error {
             let mean = 0.5 * (self.estimate + other);
             self.error += (mean - self.estimate).abs();
@@ -647,8 +662,10 @@ impl Entry {
         let mut pick = Pick {
             estimate: best.estimate,
             error: best.error,
-            level: Some(best.level),
+            window: best.window,
         };
+        // Levels before the last restart are no longer in `self.levels`.
+        let dropped = self.pushed - self.levels.len();
         let mut least = best.rest;
         for (k, level) in self.levels.iter().enumerate() {
             let Some(later) = self.levels.get(k + 1..=k + FLAT_LEVELS) else {
@@ -665,7 +682,10 @@ impl Entry {
                     pick = Pick {
                         estimate: v,
                         error: (v - best.estimate).abs() + best.error,
-                        level: None,
+                        window: Window {
+                            last: dropped + k,
+                            column: j,
+                        },
                     };
                 }
             }
@@ -749,7 +769,10 @@ impl Entry {
                         score,
                         rest,
                         is_last: true,
-                        level: self.pushed - 1,
+                        window: Window {
+                            last: self.pushed - 1,
+                            column: m - 1,
+                        },
                     });
                     self.past_minimum = false;
                 }
