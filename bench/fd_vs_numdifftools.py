@@ -29,6 +29,11 @@ where the tool returned no finite estimate (counted as 0 in the medians); "bound
 the tool's error estimate is >= the true error.
 
 Output: one markdown table side by side, then per-kind medians and a summary line.
+
+With `--random N [--seed S]` (default seed 1), N points per function are drawn from the boxes in
+DOMAINS instead, and the output is per function and kind (mean and lowest digits, how often
+nabla has at least as many digits as numdifftools), the summary, and a measure of how much of a
+row-by-row comparison is luck: each tool against itself one ulp away (`print_ulp_noise`).
 """
 
 import json
@@ -213,25 +218,56 @@ def option(name, default):
 
 
 def print_by_function(rows):
-    """Per function and kind: mean digits of each tool, and in how many rows nabla has at least
-    as many digits as numdifftools."""
+    """Per function and kind: mean and lowest digits of each tool, in how many rows nabla has
+    at least as many digits as numdifftools, and the median evaluations."""
     print(
         "| function | kind | rows | "
-        + " | ".join(f"{t} mean digits" for t in TOOLS)
+        + " | ".join(f"{t} mean digits | lowest" for t in TOOLS)
         + " | nabla >= numdifftools | nabla evals (median) | numdifftools evals |"
     )
-    print("|---|---|--:|" + "--:|" * len(TOOLS) + "--:|--:|--:|")
+    print("|---|---|--:|" + "--:|--:|" * len(TOOLS) + "--:|--:|--:|")
     groups = {}
     for r in rows:
         groups.setdefault((r["function"], r["kind"]), []).append(r)
     for (function, kind), sub in groups.items():
-        means = [statistics.mean(zero_if_nan(r[t]["digits"]) for r in sub) for t in TOOLS]
+        means = []
+        for t in TOOLS:
+            d = [zero_if_nan(r[t]["digits"]) for r in sub]
+            means.append(f"{statistics.mean(d):.2f} | {min(d):.1f}")
         ahead = sum(r["nabla"]["digits"] >= r["numdifftools"]["digits"] for r in sub)
         evals = [statistics.median(r[t]["evaluations"] for r in sub) for t in ("nabla", "numdifftools")]
         print(
             f"| `{function}` | {kind} | {len(sub)} | "
-            + " | ".join(f"{m:.2f}" for m in means)
+            + " | ".join(means)
             + f" | {ahead} | {evals[0]:g} | {evals[1]:g} |"
+        )
+
+
+def print_ulp_noise(count, seed):
+    """How much of a row-by-row comparison is luck: each tool's first derivatives at `count`
+    random points per function of one variable against its own at the next float up (a step of
+    one ulp, which changes nothing a method does but the rounding it meets)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for name, box in DOMAINS.items():
+        if len(box) == 1:
+            for _ in range(count):
+                x = round(float(rng.uniform(*box[0])), 3)
+                cases += [(name, x), (name, float(np.nextafter(x, np.inf)))]
+    exact = [mp.diff(MP_SCALAR[name], mp.mpf(x)) for name, x in cases]
+    rows = run_nabla("".join(f"{name}\t{x!r}\n" for name, x in cases))
+    estimates = {
+        "nabla": [r["estimate"] for r in rows],
+        "numdifftools": [numdifftools_call("derivative", SCALAR[n], [x])[0] for n, x in cases],
+    }
+    for tool, values in estimates.items():
+        d = [digits(float(v), e) for v, e in zip(values, exact)]
+        pairs = list(zip(d[0::2], d[1::2]))
+        fewer = sum(b < a for a, b in pairs)
+        far = sum(b < a - 0.5 for a, b in pairs)
+        print(
+            f"{tool} at x + 1 ulp against itself at x: fewer digits in {fewer}/{len(pairs)} "
+            f"rows, more than half a digit fewer in {far}/{len(pairs)}."
         )
 
 
@@ -263,7 +299,9 @@ def main():
         print(f"{per_function} random points per function (seed {seed}), boxes in DOMAINS\n")
         print_by_function(rows)
         print()
-        print_summary(rows)
+        print_summary(rows, list_behind=False)
+        print()
+        print_ulp_noise(per_function, seed)
         return
     head = "| function | point | kind |"
     rule = "|---|---|---|"
@@ -297,7 +335,7 @@ def main():
     print_summary(rows)
 
 
-def print_summary(rows):
+def print_summary(rows, list_behind=True):
     parts = []
     for tool in TOOLS:
         med_digits = statistics.median(zero_if_nan(r[tool]["digits"]) for r in rows)
@@ -321,7 +359,7 @@ def print_summary(rows):
         f"more than half a digit behind in {far_behind}/{len(rows)} rows."
     )
     behind = [r for r in rows if r["nabla"]["digits"] < r["numdifftools"]["digits"]]
-    for r in behind:
+    for r in behind if list_behind else []:
         print(
             f"- fewer digits than numdifftools: {r['function']} at {r['point']} {r['kind']} "
             f"{r['entry']}: {r['nabla']['digits']:.2f} vs {r['numdifftools']['digits']:.2f}"
