@@ -395,17 +395,17 @@ fn extrapolate(
         }
     }
     let mut picks = ex.finish()?;
-    let windows = picks.iter().map(|p| p.window);
-    let first = windows.clone().map(|w| w.first()).min();
-    if let (Some(first), Some(last)) = (first, windows.map(|w| w.last).max()) {
-        if levels + last + 1 - first <= opts.max_levels {
-            let mut offset = Extrapolator::new(safety);
-            for k in first..=last {
-                offset.push(base(level_scale(OFFSET_STEP, k))?, opts);
-            }
-            for (pick, entry) in picks.iter_mut().zip(&offset.entries) {
-                pick.average(entry, first);
-            }
+    let first = picks.iter().map(|p| p.window.first()).min();
+    let last = picks.iter().map(|p| p.window.last).max();
+    if let (Some(first), Some(last)) = (first, last)
+        && levels + last + 1 - first <= opts.max_levels
+    {
+        let mut offset = Extrapolator::new(safety);
+        for k in first..=last {
+            offset.push(base(level_scale(OFFSET_STEP, k))?, opts);
+        }
+        for (pick, entry) in picks.iter_mut().zip(&offset.entries) {
+            pick.average(entry, first);
         }
     }
     Ok(picks.iter().map(|p| (p.estimate, p.error)).collect())
