@@ -181,6 +181,25 @@ fn check_agrees_on_smooth_functions_and_fails_at_a_jump() {
 }
 
 #[test]
+fn check_refuses_what_it_cannot_check() {
+    for (args, message) in [
+        (&["check", F, "--points", "0"][..], "0 is not in 1..=10000"),
+        (&["check", "5"][..], "`5` has no variables"),
+    ] {
+        let out = nabla().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn ln_is_the_natural_logarithm() {
+    assert_eq!(stdout_of(&["diff", "ln(x)*y", "x"]), "y/x\n");
+    assert_eq!(stdout_of(&["grad", "ln(x)", "--at", "x=4"]), "[0.25]\n");
+}
+
+#[test]
 fn expressions_may_start_with_a_minus() {
     assert_eq!(stdout_of(&["diff", "-x^2", "x"]), "-2*x\n");
 }

@@ -33,8 +33,9 @@ pub fn parse(store: &mut Store, input: &str) -> Result<Id, SpanError> {
     .run()
 }
 
-/// Names that may be called besides [`Func`]'s.
-const EXTRA_FUNCTIONS: &[&str] = &["sqrt", "Abs"];
+/// Names that may be called besides [`Func`]'s: SymPy's spellings, and `ln`, which calculus
+/// texts write for the natural logarithm (`log`, as in SymPy).
+const EXTRA_FUNCTIONS: &[&str] = &["sqrt", "Abs", "ln"];
 
 #[derive(Copy, Clone, PartialEq, Debug)]
 enum Tok {
@@ -462,7 +463,8 @@ impl Parser<'_, '_> {
                 let den = self.store.call(Func::Log, vec![args[1]]);
                 Ok(self.store.div(num, den))
             }
-            ("log", 1) => Ok(self.store.call(Func::Log, args)),
+            ("log" | "ln", 1) => Ok(self.store.call(Func::Log, args)),
+            ("ln", _) => Err(arity_error("1 argument")),
             ("log", _) => Err(arity_error("1 or 2 arguments")),
             _ => {
                 let f = Func::from_name(name).expect("callable() checked the name");
@@ -648,6 +650,7 @@ mod tests {
         assert_eq!(text("sqrt(x)"), "sqrt(x)");
         assert_eq!(text("log(x, 2)"), "log(x)/log(2)");
         assert_eq!(text("Abs(-x)"), "abs(x)");
+        assert_eq!(text("ln(x*y)"), "log(x*y)");
         assert_eq!(text("atan2(y, x)"), "atan2(y, x)");
         assert_eq!(text("sin(pi/6)"), "1/2");
         assert_eq!(text("exp(1)"), "E");

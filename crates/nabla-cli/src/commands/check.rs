@@ -25,8 +25,9 @@ pub struct CheckArgs {
     /// A point to check at; without it, random points with every coordinate in (0.1, 2).
     #[arg(long, value_name = "x=1,y=2")]
     pub at: Vec<String>,
-    /// Number of random points.
-    #[arg(long, default_value_t = 3)]
+    /// Number of random points (1 to 10,000).
+    #[arg(long, default_value_t = 3,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub points: usize,
     /// Seed of the random points.
     #[arg(long, default_value_t = 0)]
@@ -192,6 +193,12 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     let mut store = Store::new();
     let f = input::expression(&mut store, &text)?;
     let vars = input::variables(&mut store, &args.vars, &[f])?;
+    if vars.is_empty() {
+        return Err(Failure::usage(format!(
+            "error: `{text}` has no variables, so it has no partial derivatives to check \
+             (name variables with --vars)"
+        )));
+    }
     let names = output::names(&store, &vars);
     let points = if args.at.is_empty() {
         let p = random_points(&store, f, &vars, args.points, args.seed);
