@@ -85,6 +85,11 @@ pub fn point(store: &mut Store, given: &[String]) -> Result<Vec<(Symbol, f64)>, 
                 "error: the value of `{name}` must be a number: {e}"
             ))
         })?;
+        if !x.is_finite() {
+            return Err(Failure::usage(format!(
+                "error: the value of `{name}` must be a finite number, found {x}"
+            )));
+        }
         out.push((sym, x));
     }
     Ok(out)

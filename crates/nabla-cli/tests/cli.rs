@@ -86,6 +86,15 @@ fn exit_codes_and_caret_reports() {
     assert_eq!(out.status.code(), Some(2));
     let out = nabla().args(["frobnicate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let out = nabla()
+        .args(["grad", "x*y", "--at", "x=0/0,y=1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: the value of `x` must be a finite number, found NaN\n"
+    );
 }
 
 #[test]
