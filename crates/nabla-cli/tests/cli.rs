@@ -209,6 +209,37 @@ fn ln_is_the_natural_logarithm() {
 }
 
 #[test]
+fn automatic_differentiation_does_not_wait_for_the_symbolic_derivative() {
+    // The symbolic derivative of a chain nested n deep has n² operands (past the store's limit
+    // here); forward and reverse mode and finite differences work on f itself.
+    let deep = format!("{}x{}", "sin(".repeat(100_000), ")".repeat(100_000));
+    let mut values = Vec::new();
+    for method in ["forward", "reverse", "numeric"] {
+        let out = nabla()
+            .args(["grad", "-", "--at", "x=1", "--method", method])
+            .write_stdin(deep.clone())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{method}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let first = text.lines().next().unwrap().trim_matches(['[', ']']);
+        values.push(first.parse::<f64>().unwrap());
+    }
+    assert!(
+        (values[0] - values[1]).abs() <= 1e-12 * values[0].abs(),
+        "{values:?}"
+    );
+    assert!(
+        (values[0] - values[2]).abs() <= 1e-6 * values[0].abs(),
+        "{values:?}"
+    );
+}
+
+#[test]
 fn expressions_may_start_with_a_minus() {
     assert_eq!(stdout_of(&["diff", "-x^2", "x"]), "-2*x\n");
 }

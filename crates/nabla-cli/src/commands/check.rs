@@ -88,13 +88,15 @@ fn rows_at(
         }
     }
     let fp = Problem::new(store, &[f], vars, point)?;
-    let gp = Problem::new(store, &grad, vars, point)?;
-    let hp = Problem::new(store, &second, vars, point)?;
     let mut grads = Vec::new();
     let mut hessians = Vec::new();
     for m in Method::ALL {
-        grads.push(numeric::gradient(&fp, &gp, m)?);
-        hessians.push(numeric::hessian(&fp, &hp, m)?);
+        grads.push(numeric::gradient(&fp, m, &mut || {
+            Problem::new(store, &grad, vars, point)
+        })?);
+        hessians.push(numeric::hessian(&fp, m, &mut || {
+            Problem::new(store, &second, vars, point)
+        })?);
     }
     let mut rows = Vec::new();
     for i in 0..n {

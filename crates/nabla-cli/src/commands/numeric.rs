@@ -191,15 +191,20 @@ fn with_shrinking_steps<T: Entries>(
     best.map_err(fd_failure)
 }
 
-/// ∇f at the point, where `symbolic` is the problem for `[∂f/∂v…]` and `f` the problem for `[f]`.
+/// Compiles the symbolic derivatives, flattened row by row. Called for [`Method::Symbolic`] only:
+/// the other methods differentiate `f` itself, whose symbolic derivatives may be far larger (a
+/// chain nested n deep has derivatives of n² operands).
+pub type Symbolic<'a> = &'a mut dyn FnMut() -> Result<Problem, Failure>;
+
+/// ∇f at the point, where `f` is the problem for `[f]` and `symbolic` compiles `[∂f/∂v…]`.
 pub fn gradient(
     f: &Problem,
-    symbolic: &Problem,
     method: Method,
+    symbolic: Symbolic,
 ) -> Result<Estimate<Vec<f64>>, Failure> {
     let x = f.point();
     Ok(match method {
-        Method::Symbolic => Estimate::exact(symbolic.all(x)),
+        Method::Symbolic => Estimate::exact(symbolic()?.all(x)),
         Method::Forward => Estimate::exact(gradient_forward(|v| f.first(v), x).1),
         Method::Reverse => Estimate::exact(gradient_reverse(|v| f.first(v), x).1),
         Method::Numeric => {
@@ -213,16 +218,16 @@ fn rows(flat: Vec<f64>, width: usize) -> Vec<Vec<f64>> {
     flat.chunks(width.max(1)).map(|r| r.to_vec()).collect()
 }
 
-/// ∇²f at the point; `symbolic` is the problem for the Hessian entries row by row.
+/// ∇²f at the point; `symbolic` compiles the Hessian entries row by row.
 pub fn hessian(
     f: &Problem,
-    symbolic: &Problem,
     method: Method,
+    symbolic: Symbolic,
 ) -> Result<Estimate<Vec<Vec<f64>>>, Failure> {
     let x = f.point();
     let n = x.len();
     Ok(match method {
-        Method::Symbolic => Estimate::exact(rows(symbolic.all(x), n)),
+        Method::Symbolic => Estimate::exact(rows(symbolic()?.all(x), n)),
         Method::Forward => Estimate::exact(hessian_forward(|v| f.first(v), x).hessian),
         Method::Reverse => Estimate::exact(hessian_reverse(|v| f.first(v), x).hessian),
         Method::Numeric => {
@@ -231,16 +236,16 @@ pub fn hessian(
     })
 }
 
-/// The Jacobian of several functions; `symbolic` is the problem for its entries row by row.
+/// The Jacobian of several functions; `symbolic` compiles its entries row by row.
 pub fn jacobian(
     fs: &Problem,
-    symbolic: &Problem,
     method: Method,
+    symbolic: Symbolic,
 ) -> Result<Estimate<Vec<Vec<f64>>>, Failure> {
     let x = fs.point();
     let n = x.len();
     Ok(match method {
-        Method::Symbolic => Estimate::exact(rows(symbolic.all(x), n)),
+        Method::Symbolic => Estimate::exact(rows(symbolic()?.all(x), n)),
         Method::Forward => {
             // One Jacobian-vector product per column.
             let m = fs.program.num_outputs();

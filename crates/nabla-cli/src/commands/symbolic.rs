@@ -222,12 +222,13 @@ pub fn grad(args: GradArgs) -> Result<(), Failure> {
         root,
     } = parse_arg(&args.expr)?;
     let vars = input::variables(&mut store, &args.vars, &[root])?;
-    let mut g = calculus::gradient(&mut store, root, &vars);
     let names = output::names(&store, &vars);
     if let Some(point) = numeric_point(&mut store, &args.common, args.method)? {
         let f = Problem::new(&store, &[root], &vars, &point)?;
-        let symbolic = Problem::new(&store, &g, &vars, &point)?;
-        let est = numeric::gradient(&f, &symbolic, args.method)?;
+        let est = numeric::gradient(&f, args.method, &mut || {
+            let g = calculus::gradient(&mut store, root, &vars);
+            Problem::new(&store, &g, &vars, &point)
+        })?;
         if args.common.format == Format::Json {
             let mut v = json!({"method": args.method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names,
                 "gradient": numbers_json(&est.values)});
@@ -243,6 +244,7 @@ pub fn grad(args: GradArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
+    let mut g = calculus::gradient(&mut store, root, &vars);
     finish(&mut store, &mut g, &args.common)?;
     match args.common.format {
         Format::Json => output::print_json(&json!({
@@ -260,22 +262,25 @@ struct MatrixJob<'a> {
     text: serde_json::Value,
     fs: Vec<Id>,
     vars: Vec<Symbol>,
-    rows: Vec<Vec<Id>>,
+    /// The symbolic matrix of `fs` in `vars`: [`calculus::hessian`] or [`calculus::jacobian`].
+    derive: Derive,
     key: &'a str,
     method: Method,
     /// [`numeric::hessian`] or [`numeric::jacobian`].
     estimate: MatrixEstimate,
 }
 
+type Derive = fn(&mut Store, &[Id], &[Symbol]) -> Vec<Vec<Id>>;
+
 type MatrixEstimate =
-    fn(&Problem, &Problem, Method) -> Result<numeric::Estimate<Vec<Vec<f64>>>, Failure>;
+    fn(&Problem, Method, numeric::Symbolic) -> Result<numeric::Estimate<Vec<Vec<f64>>>, Failure>;
 
 fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(), Failure> {
     let MatrixJob {
         text,
         fs,
         vars,
-        mut rows,
+        derive,
         key,
         method,
         estimate,
@@ -283,8 +288,10 @@ fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(
     let names = output::names(&store, &vars);
     if let Some(point) = numeric_point(&mut store, common, method)? {
         let f = Problem::new(&store, &fs, &vars, &point)?;
-        let symbolic = Problem::new(&store, &rows.concat(), &vars, &point)?;
-        let est = estimate(&f, &symbolic, method)?;
+        let est = estimate(&f, method, &mut || {
+            let rows = derive(&mut store, &fs, &vars);
+            Problem::new(&store, &rows.concat(), &vars, &point)
+        })?;
         if common.format == Format::Json {
             let mut v = json!({"method": method.name(), "input": text, "at": output::point_json(&store, &point), "vars": names});
             v[key] = matrix_json(&est.values);
@@ -300,6 +307,7 @@ fn matrix_command(mut store: Store, job: MatrixJob, common: &Common) -> Result<(
         }
         return Ok(());
     }
+    let mut rows = derive(&mut store, &fs, &vars);
     let width = vars.len().max(1);
     let mut flat: Vec<Id> = rows.concat();
     finish(&mut store, &mut flat, common)?;
@@ -329,12 +337,11 @@ pub fn hessian(args: GradArgs) -> Result<(), Failure> {
         root,
     } = parse_arg(&args.expr)?;
     let vars = input::variables(&mut store, &args.vars, &[root])?;
-    let rows = calculus::hessian(&mut store, root, &vars);
     let job = MatrixJob {
         text: json!(text),
         fs: vec![root],
         vars,
-        rows,
+        derive: |store, fs, vars| calculus::hessian(store, fs[0], vars),
         key: "hessian",
         method: args.method,
         estimate: numeric::hessian,
@@ -352,12 +359,11 @@ pub fn jacobian(args: JacobianArgs) -> Result<(), Failure> {
         texts.push(text);
     }
     let vars = input::variables(&mut store, &args.vars, &roots)?;
-    let rows = calculus::jacobian(&mut store, &roots, &vars);
     let job = MatrixJob {
         text: json!(texts),
         fs: roots,
         vars,
-        rows,
+        derive: calculus::jacobian,
         key: "jacobian",
         method: args.method,
         estimate: numeric::jacobian,
