@@ -24,8 +24,8 @@
 //! Near the kept level the error of a smooth function is mostly the rounding of its values,
 //! amplified by `1/h` and the Richardson weights. Where the budget of `max_levels` levels
 //! leaves room, the window of levels the kept estimate combines (of either kind above) is taken
-//! again at steps scaled by 31/32, and the mean of the two estimates replaces the kept one if they agree within its
-//! error estimate: nearly the same truncation error, independent rounding.
+//! again at steps scaled by 31/32, and the mean of the two estimates replaces the kept one if
+//! they agree within its error estimate: nearly the same truncation error, independent rounding.
 //!
 //! The first step is large (`max(1, |x|)`), so that the windows with the least rounding noise
 //! come first; where it is too large for the function, the estimates of the first levels
