@@ -185,20 +185,25 @@ DOMAINS = {
 }
 
 
-def random_cases(count, seed):
-    """`count` points per function, uniform in its box, rounded to 3 decimals as a user would
-    type them: the example's standard input (name, then coordinates, tab-separated)."""
+def random_points(count, seed):
+    """`count` (function, point) pairs per function, uniform in its box, rounded to 3 decimals
+    as a user would type them."""
     rng = np.random.default_rng(seed)
-    lines = []
-    for name, box in DOMAINS.items():
-        for _ in range(count):
-            point = [round(float(rng.uniform(lo, hi)), 3) for lo, hi in box]
-            lines.append("\t".join([name] + [repr(v) for v in point]))
-    return "\n".join(lines) + "\n"
+    return [
+        (name, [round(float(rng.uniform(lo, hi)), 3) for lo, hi in box])
+        for name, box in DOMAINS.items()
+        for _ in range(count)
+    ]
+
+
+def as_cases(points):
+    """(function, point) pairs as the example's standard input: name, then coordinates,
+    tab-separated."""
+    return "".join("\t".join([name] + [repr(v) for v in point]) + "\n" for name, point in points)
 
 
 def run_nabla(cases=None):
-    """nabla's rows: the example's fixed points, or the `cases` given (see `random_cases`)."""
+    """nabla's rows: the example's fixed points, or the `cases` given (see `as_cases`)."""
     args = ["cargo", "run", "--release", "-q", "-p", "nabla-autodiff", "--example", "fd_accuracy"]
     out = subprocess.run(
         args + (["--", "--stdin"] if cases else []),
@@ -247,15 +252,12 @@ def print_ulp_noise(count, seed):
     """How much of a row-by-row comparison is luck: each tool's first derivatives at `count`
     random points per function of one variable against its own at the next float up (a step of
     one ulp, which changes nothing a method does but the rounding it meets)."""
-    rng = np.random.default_rng(seed)
     cases = []
-    for name, box in DOMAINS.items():
-        if len(box) == 1:
-            for _ in range(count):
-                x = round(float(rng.uniform(*box[0])), 3)
-                cases += [(name, x), (name, float(np.nextafter(x, np.inf)))]
+    for name, (x, *rest) in random_points(count, seed):
+        if not rest:
+            cases += [(name, x), (name, float(np.nextafter(x, np.inf)))]
     exact = [mp.diff(MP_SCALAR[name], mp.mpf(x)) for name, x in cases]
-    rows = run_nabla("".join(f"{name}\t{x!r}\n" for name, x in cases))
+    rows = run_nabla(as_cases((name, [x]) for name, x in cases))
     estimates = {
         "nabla": [r["estimate"] for r in rows],
         "numdifftools": [numdifftools_call("derivative", SCALAR[n], [x])[0] for n, x in cases],
@@ -275,7 +277,7 @@ def main():
     float64_reference = "--float64-reference" in sys.argv[1:]
     per_function = option("--random", 0)
     seed = option("--seed", 1)
-    rows = run_nabla(random_cases(per_function, seed) if per_function else None)
+    rows = run_nabla(as_cases(random_points(per_function, seed)) if per_function else None)
     peers = {"numdifftools": numdifftools_call, "scipy": scipy_call}
     cache = {}  # one peer call per (tool, function, point, kind): gradient/Hessian entries share it
     for row in rows:
